@@ -1,0 +1,1 @@
+"""Manage Amazon WorkMail primary email addresses with Pulumi."""

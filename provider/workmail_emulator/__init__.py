@@ -1,0 +1,1 @@
+"""Local Amazon WorkMail API emulator."""
