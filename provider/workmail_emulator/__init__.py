@@ -1,1 +1,23 @@
-"""Local Amazon WorkMail API emulator."""
+"""A local Amazon WorkMail API (AWS JSON 1.1 over HTTP) that real boto3 clients talk to.
+
+moto and LocalStack do not cover WorkMail, and AWS ends WorkMail support on 2027-03-31, so this
+emulator is the project's test oracle. ``running()`` starts one in-process for tests; ``python -m
+workmail_emulator`` starts one as a server.
+"""
+
+from .exceptions import WorkMailError
+from .models import Backend, Domain, Entity, Organization, Settings
+from .server import Emulator, FaultRule, StateFileError, running
+
+__all__ = [
+    "Backend",
+    "Domain",
+    "Emulator",
+    "Entity",
+    "FaultRule",
+    "Organization",
+    "Settings",
+    "StateFileError",
+    "WorkMailError",
+    "running",
+]

@@ -1,0 +1,72 @@
+"""``python -m workmail_emulator``: serve until SIGTERM/SIGINT, printing the endpoint URL first."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from types import FrameType
+
+from .server import Emulator, StateFileError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="workmail-emulator", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--state-file", help="JSON file that keeps state across restarts")
+    parser.add_argument("--seed", help="JSON seed file, applied when the state file is new")
+    parser.add_argument("--access-key", action="append", default=[], help="only let these access key ids in")
+    parser.add_argument("--setting", action="append", default=[], metavar="KEY=VALUE", help="emulator switch")
+    parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = dict(item.split("=", 1) for item in args.setting)
+    except ValueError:
+        print("workmail-emulator: --setting takes KEY=VALUE", file=sys.stderr)
+        return 2
+    seed = None
+    if args.seed:
+        try:
+            with open(args.seed) as handle:
+                seed = json.load(handle)
+        except (OSError, ValueError) as error:
+            print(f"workmail-emulator: cannot read seed {args.seed}: {error}", file=sys.stderr)
+            return 2
+    try:
+        emulator = Emulator(
+            args.host,
+            args.port,
+            settings=settings,
+            access_keys=args.access_key,
+            state_file=args.state_file,
+            seed=seed,
+            verbose=args.verbose,
+        )
+    except (StateFileError, ValueError, OSError) as error:
+        print(f"workmail-emulator: {error}", file=sys.stderr)
+        return 2
+    print(emulator.url, flush=True)
+    if emulator.seed_result is not None:
+        print(json.dumps(emulator.seed_result), flush=True)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        # shutdown() blocks until serve_forever returns, so it must run off the serving thread.
+        threading.Thread(target=emulator.httpd.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    emulator.serve_forever()
+    emulator.httpd.server_close()
+    emulator.save()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,424 @@
+"""The HTTP server: WorkMail's API on ``POST /`` and the emulator's own admin API under ``/_emulator/``.
+
+Besides serving the API it counts calls, injects faults (throttling, server errors, latency, dropped
+connections), checks SigV4 credentials the way AWS refuses them, and persists state atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from . import exceptions as exc
+from .models import Backend, Settings
+from .responses import dispatch, encode, operation_name, parse_body
+
+MAX_BODY = 1024 * 1024
+ADMIN_PREFIX = "/_emulator/"
+_CREDENTIAL = re.compile(r"AWS4-HMAC-SHA256\s+Credential=([^/\s,]+)/")
+_STATUS_ERRORS = {
+    500: "InternalFailure",
+    503: "ServiceUnavailable",
+    429: "ThrottlingException",
+    400: "ThrottlingException",
+}
+
+
+class StateFileError(Exception):
+    """The state file exists but cannot be used; it is left untouched."""
+
+
+@dataclass
+class FaultRule:
+    """One ``POST /_emulator/faults`` rule; see the README for the semantics."""
+
+    operation: str = "*"
+    error: str | None = None
+    status: int | None = None
+    rate: float | None = None
+    every: int | None = None
+    latency_ms: int = 0
+    count: int | None = None
+    drop: bool = False
+    matched: int = 0
+    fired: int = 0
+
+    @classmethod
+    def parse(cls, body: Any) -> FaultRule:
+        if not isinstance(body, dict):
+            raise ValueError("a fault rule is a JSON object")
+        allowed = {"operation", "error", "status", "rate", "every", "latency_ms", "count", "drop"}
+        unknown = set(body) - allowed
+        if unknown:
+            raise ValueError(f"unknown fault rule keys: {', '.join(sorted(unknown))}")
+        rule = cls(**body)
+        if not isinstance(rule.operation, str) or not rule.operation:
+            raise ValueError("operation must be an operation name or '*'")
+        if rule.status is not None and rule.status not in (400, 403, 429, 500, 502, 503, 504):
+            raise ValueError("status must be one of 400, 403, 429, 500, 502, 503, 504")
+        if rule.rate is not None and not (isinstance(rule.rate, (int, float)) and 0 <= rule.rate <= 1):
+            raise ValueError("rate must be between 0 and 1")
+        for name in ("every", "count", "latency_ms"):
+            value = getattr(rule, name)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+                raise ValueError(f"{name} must be a non-negative integer")
+        if rule.every == 0:
+            raise ValueError("every must be at least 1")
+        return rule
+
+    def fires(self, op: str, rng: random.Random) -> bool:
+        if self.operation not in ("*", op) or (self.count is not None and self.fired >= self.count):
+            return False
+        self.matched += 1
+        if self.every:
+            hit = self.matched % self.every == 0
+        elif self.rate is not None:
+            hit = rng.random() < self.rate
+        else:
+            hit = True
+        self.fired += hit
+        return hit
+
+    def error_response(self) -> exc.WorkMailError | None:
+        if self.error is None and self.status is None:
+            return None
+        status = self.status or exc.DEFAULT_FAULT_STATUS.get(self.error or "", 400)
+        code = self.error or _STATUS_ERRORS.get(status, "InternalFailure")
+        return exc.WorkMailError(f"Injected fault: {code}.", code=code, status=status)
+
+
+class Emulator:
+    """A running (or startable) emulator; ``running()`` is the convenient way to get one."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        settings: dict[str, Any] | None = None,
+        access_keys: list[str] | None = None,
+        state_file: str | os.PathLike[str] | None = None,
+        seed: dict[str, Any] | None = None,
+        verbose: bool = False,
+    ) -> None:
+        self.backend = Backend(Settings())
+        self.access_keys = set(access_keys or [])
+        self.state_file = Path(state_file) if state_file else None
+        self.verbose = verbose
+        self.stats: Counter[str] = Counter()
+        self.faults: list[FaultRule] = []
+        self.rng = random.Random()
+        self._meta_lock = threading.Lock()
+        self._save_lock = threading.Lock()
+        self.seed_result: dict[str, Any] | None = None
+        fresh = True
+        if self.state_file is not None and self.state_file.exists():
+            try:
+                self.backend.load_json(_read_state(self.state_file))
+            except ValueError as error:
+                raise StateFileError(
+                    f"cannot use state file {self.state_file}: {error}; fix or move it (left untouched)"
+                ) from None
+            fresh = False
+        if settings:
+            self.backend.settings.update(settings)
+        if seed is not None and fresh:
+            self.seed_result = self.backend.seed(seed)
+        if self.state_file is not None:
+            self.backend.on_change = self.save
+            self.save()
+        self.httpd = _Server((host, port), _Handler)
+        self.httpd.emulator = self
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> Emulator:
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever, name="workmail-emulator", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self.httpd.serve_forever()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self.save()
+
+    def save(self) -> None:
+        """Write state atomically (temp file, fsync, rename) so a crash never leaves a torn file."""
+        if self.state_file is None:
+            return
+        with self._save_lock:
+            data = json.dumps(self.backend.to_json(), indent=1, sort_keys=True)
+            directory = self.state_file.parent
+            directory.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".state-", dir=directory)
+            try:
+                with os.fdopen(fd, "w") as handle:
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(tmp, self.state_file)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+
+    def client(self, max_attempts: int = 1, **kwargs: Any) -> Any:
+        """A real boto3 WorkMail client for this emulator (dummy credentials)."""
+        import boto3
+        from botocore.config import Config
+
+        config = Config(retries={"mode": "standard", "total_max_attempts": max_attempts})
+        params: dict[str, Any] = {
+            "endpoint_url": self.url,
+            "region_name": "us-east-1",
+            "aws_access_key_id": "AKIDEMULATOR",
+            "aws_secret_access_key": "emulator-secret",
+            "config": config,
+        }
+        params.update(kwargs)
+        return boto3.client("workmail", **params)
+
+    def admin(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        """Call the admin API over HTTP, as other processes do."""
+        import http.client
+
+        host, port = self.httpd.server_address[:2]
+        conn = http.client.HTTPConnection(str(host), int(port), timeout=30)
+        try:
+            payload = None if body is None else json.dumps(body)
+            conn.request(method, path, body=payload, headers={"Content-Type": "application/json"})
+            response = conn.getresponse()
+            raw = response.read()
+            return response.status, (json.loads(raw) if raw else None)
+        finally:
+            conn.close()
+
+    # --------------------------------------------------------------- hooks
+
+    def choose_fault(self, op: str) -> FaultRule | None:
+        with self._meta_lock:
+            self.stats[op] += 1
+            for rule in self.faults:
+                if rule.fires(op, self.rng):
+                    return rule
+        return None
+
+    def check_auth(self, header: str | None) -> None:
+        match = _CREDENTIAL.match(header or "")
+        if match is None:
+            raise exc.MissingAuthenticationTokenException("Missing Authentication Token")
+        if self.access_keys and match.group(1) not in self.access_keys:
+            raise exc.UnrecognizedClientException("The security token included in the request is invalid.")
+
+    def handle_admin(self, method: str, path: str, body: Any) -> tuple[int, Any]:
+        route = path[len(ADMIN_PREFIX) :].strip("/")
+        backend = self.backend
+        if (method, route) == ("POST", "reset"):
+            backend.reset()
+            with self._meta_lock:
+                self.faults.clear()
+                self.stats.clear()
+            return 200, {}
+        if (method, route) == ("POST", "seed"):
+            return 200, backend.seed(body)
+        if (method, route) == ("POST", "domains/verify"):
+            if not isinstance(body, dict) or not {"organization_id", "domain"} <= set(body):
+                raise ValueError('send {"organization_id": "m-…", "domain": "example.com"}')
+            try:
+                backend.verify_domain(body["organization_id"], body["domain"])
+            except exc.WorkMailError as error:
+                return 404, {"error": error.message}
+            return 200, {}
+        if (method, route) == ("GET", "stats"):
+            with self._meta_lock:
+                return 200, {"calls": dict(self.stats), "total": sum(self.stats.values())}
+        if (method, route) == ("POST", "stats/reset"):
+            with self._meta_lock:
+                self.stats.clear()
+            return 200, {}
+        if (method, route) == ("POST", "faults"):
+            rule = FaultRule.parse(body)
+            with self._meta_lock:
+                self.faults.append(rule)
+                return 200, {"rules": len(self.faults)}
+        if (method, route) == ("DELETE", "faults"):
+            with self._meta_lock:
+                self.faults.clear()
+            return 200, {}
+        if (method, route) == ("GET", "faults"):
+            with self._meta_lock:
+                return 200, {"rules": [vars(r).copy() for r in self.faults]}
+        if (method, route) == ("POST", "consistency"):
+            reads = body.get("lag_reads") if isinstance(body, dict) else None
+            if not isinstance(reads, int) or isinstance(reads, bool) or reads < 0:
+                raise ValueError('send {"lag_reads": n} with n >= 0')
+            backend.set_lag(reads)
+            return 200, {"lag_reads": reads}
+        if (method, route) == ("GET", "settings"):
+            return 200, backend.settings.to_dict()
+        if (method, route) == ("POST", "settings"):
+            if not isinstance(body, dict):
+                raise ValueError("send a JSON object of settings")
+            with backend.lock:
+                backend.settings.update(body)
+            return 200, backend.settings.to_dict()
+        if (method, route) == ("GET", "state"):
+            return 200, backend.to_json()
+        if (method, route) == ("GET", "health"):
+            return 200, {"ok": True}
+        return 404, {"error": f"no admin endpoint {method} {path}"}
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+    emulator: Emulator
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, so boto3 reuses connections
+    server: _Server
+    server_version = "WorkMailEmulator/0.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.emulator.verbose:
+            super().log_message(format, *args)
+
+    def _body(self) -> bytes | None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            return None
+        return self.rfile.read(length) if length else b""
+
+    def _send(
+        self, status: int, payload: bytes, content_type: str, extra: dict[str, str] | None = None
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+        for key, value in (extra or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _send_error(self, error: exc.WorkMailError) -> None:
+        self._send(error.status, encode(error.body()), "application/x-amz-json-1.1")
+
+    def do_GET(self) -> None:
+        self._admin("GET")
+
+    def do_DELETE(self) -> None:
+        self._admin("DELETE")
+
+    def do_POST(self) -> None:
+        if self.path.startswith(ADMIN_PREFIX):
+            self._admin("POST")
+            return
+        raw = self._body()
+        if raw is None:
+            self.close_connection = True
+            self._send_error(
+                exc.RequestEntityTooLargeException(f"The request body exceeds {MAX_BODY} bytes.")
+            )
+            return
+        emulator = self.server.emulator
+        name = operation_name(self.headers.get("X-Amz-Target"))
+        rule = emulator.choose_fault(name or "(none)")
+        if rule is not None:
+            if rule.latency_ms:
+                time.sleep(rule.latency_ms / 1000)
+            if rule.drop:
+                self.close_connection = True
+                return
+            injected = rule.error_response()
+            if injected is not None:
+                self._send_error(injected)
+                return
+        try:
+            emulator.check_auth(self.headers.get("Authorization"))
+            params = parse_body(self.headers.get("Content-Type"), raw)
+            result, mutating = dispatch(emulator.backend, name, params)
+            if mutating:
+                emulator.backend.notify_changed()
+        except exc.WorkMailError as error:
+            self._send_error(error)
+            return
+        except Exception as error:  # a bug in the emulator must still look like AWS
+            self._send_error(
+                exc.WorkMailError(f"Internal error: {error!r}", code="InternalFailure", status=500)
+            )
+            return
+        self._send(200, encode(result), "application/x-amz-json-1.1")
+
+    def _admin(self, method: str) -> None:
+        if not self.path.startswith(ADMIN_PREFIX):
+            self._send(404, encode({"error": "not found"}), "application/json")
+            return
+        raw = self._body()
+        if raw is None:
+            self.close_connection = True
+            self._send(413, encode({"error": "body too large"}), "application/json")
+            return
+        try:
+            body = json.loads(raw) if raw.strip() else None
+            status, answer = self.server.emulator.handle_admin(method, self.path.split("?")[0], body)
+        except (ValueError, TypeError) as error:
+            status, answer = 400, {"error": str(error)}
+        self._send(status, encode(answer), "application/json")
+
+
+def _read_state(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        return data
+    except (OSError, ValueError) as error:
+        raise StateFileError(
+            f"cannot read state file {path}: {error}; fix or move it (it was left untouched)"
+        ) from None
+
+
+@contextmanager
+def running(
+    seed: dict[str, Any] | None = None,
+    settings: dict[str, Any] | None = None,
+    access_keys: list[str] | None = None,
+    state_file: str | os.PathLike[str] | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+) -> Iterator[Emulator]:
+    """Run an emulator in this process for the duration of the block."""
+    emulator = Emulator(
+        host, port, settings=settings, access_keys=access_keys, state_file=state_file, seed=seed
+    )
+    emulator.start()
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
