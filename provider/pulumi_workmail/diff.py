@@ -1,0 +1,88 @@
+"""Pure diff logic for the ``EntityPrimaryEmail`` dynamic provider.
+
+Python dynamic providers cannot send a detailed diff, so this decides only whether anything changed and
+which properties force a replacement. ``olds`` are the previous OUTPUTS (inputs plus output-only keys,
+with ``email`` holding the live address) and ``news`` the checked inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .validation import DEFAULT_ON_DELETE, DEFAULT_WAIT_TIMEOUT_SECONDS, is_unknown
+
+__all__ = ["REPLACE_PROPERTIES", "DiffDecision", "diff_props"]
+
+# Moving to another organization, region or entity means managing a different address slot.
+REPLACE_PROPERTIES = ("organization_id", "region", "entity_id")
+_COMPARED = (*REPLACE_PROPERTIES, "email", "on_delete", "wait_timeout_seconds")
+# Absent and default mean the same thing, so state written without a default does not show a diff.
+_DEFAULTS: dict[str, object] = {
+    "on_delete": DEFAULT_ON_DELETE,
+    "wait_timeout_seconds": DEFAULT_WAIT_TIMEOUT_SECONDS,
+}
+# Old output keys that may name the entity: its id, name, live address or original address.
+_ENTITY_ALIASES = ("entity_id", "resolved_entity_id", "entity_name", "email", "original_email")
+
+
+@dataclass(frozen=True)
+class DiffDecision:
+    """What ``diff`` tells the engine.
+
+    ``delete_before_replace`` is True whenever something is replaced. With create-before-delete the new
+    resource would read the address the old one still has set and record it as its ``original_email``;
+    the old resource's delete (``on_delete="restore"``) would then put its own original back and undo the
+    new resource's change.
+    """
+
+    changes: bool
+    replaces: tuple[str, ...]
+    delete_before_replace: bool
+    changed: tuple[str, ...]
+
+
+def _fold(value: object) -> str | None:
+    return value.lower() if isinstance(value, str) else None
+
+
+def _names_same_entity(olds: Mapping[str, Any], new: object) -> bool:
+    """True when ``new`` is any identifier we already know for the managed entity (id, name or email)."""
+    folded = _fold(new)
+    return folded is not None and any(_fold(olds.get(key)) == folded for key in _ENTITY_ALIASES)
+
+
+def diff_props(olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffDecision:
+    """Compare old outputs with checked inputs; ``__*`` and output-only keys are never compared.
+
+    - ``email`` is compared case-insensitively (WorkMail addresses are), so a case change is no diff.
+    - ``entity_id`` replaces only if the new value names another entity; switching ``alice`` to her id or
+      email is an update with no WorkMail call, so the stored input follows the program.
+    - An unknown (preview) value counts as changed, and replaces if the property is a replace key.
+    """
+    changed: list[str] = []
+    replaces: list[str] = []
+    for name in _COMPARED:
+        new, old = news.get(name), olds.get(name)
+        replace = name in REPLACE_PROPERTIES
+        if is_unknown(new):
+            differs = True
+        elif name == "email":
+            differs = _fold(new) is None or _fold(new) != _fold(old)
+        elif name in _DEFAULTS:
+            differs = (_DEFAULTS[name] if old is None else old) != (_DEFAULTS[name] if new is None else new)
+        else:
+            differs = old != new
+            if name == "entity_id":
+                replace = not _names_same_entity(olds, new)
+        if differs:
+            changed.append(name)
+            if replace:
+                replaces.append(name)
+    return DiffDecision(
+        changes=bool(changed),
+        replaces=tuple(replaces),
+        delete_before_replace=bool(replaces),
+        changed=tuple(changed),
+    )

@@ -1,0 +1,330 @@
+"""The dynamic provider behind ``EntityPrimaryEmail``: one method per engine call.
+
+| engine call | what happens here                                                     | WorkMail requests            |
+|-------------|-----------------------------------------------------------------------|------------------------------|
+| check       | validate and default the inputs (pure)                                | 0                            |
+| diff        | email → update; organization, region, other entity → replace (pure)   | 0                            |
+| create      | resolve the entity, remember its primary, set ours, read it back      | resolve + write + read back  |
+| update      | set the new primary, read it back (on_delete-only changes: nothing)   | 0 or 2                       |
+| read        | describe by resolved id and type; gone → dropped; DISABLED → warning  | 1                            |
+| delete      | restore the original primary (a swap), or nothing with "retain"       | restore: ≤ 2; retain: 0      |
+
+The class is pickled by reference into the program's state, so it holds no clients or credentials:
+those come from ``configure`` (stack config) and the environment in the provider process.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from .client import ENTITY_NOT_FOUND, LiveEntity, WorkMail, workmail_client
+from .diff import diff_props
+from .errors import WorkMailProviderError
+from .validation import (
+    DEFAULT_ON_DELETE,
+    DEFAULT_WAIT_TIMEOUT_SECONDS,
+    INPUT_PROPERTIES,
+    check_inputs,
+    identifier_kind,
+)
+
+T = TypeVar("T")
+
+# Errors that mean "not yet" while WorkMail catches up (workmail-api.md section 5).
+CONSISTENCY_CODES = frozenset({"EntityStateException", "MailDomainStateException"})
+# A read that finds one of these knows the entity is gone for good.
+GONE_CODES = frozenset({ENTITY_NOT_FOUND, "OrganizationNotFoundException", "OrganizationStateException"})
+POLL_ENV = "PULUMI_WORKMAIL_POLL_SECONDS"
+
+
+def _same(a: str | None, b: str | None) -> bool:
+    return (a or "").lower() == (b or "").lower()
+
+
+def warn(message: str) -> None:
+    """Provider stdout reaches the CLI's output; there is no engine to log to inside the provider."""
+    print(f"warning: {message}", flush=True)
+
+
+class Deadline:
+    """A bounded wait with exponential backoff, for WorkMail's eventual consistency."""
+
+    def __init__(self, seconds: float, *, first: float | None = None, sleep: Callable[[float], None] = time.sleep):
+        self.end = time.monotonic() + seconds
+        self.seconds = seconds
+        self.delay = first if first is not None else float(os.environ.get(POLL_ENV, "0.5"))
+        self.sleep = sleep
+
+    def pause(self) -> bool:
+        """Sleep before the next try; False once the wait is used up."""
+        left = self.end - time.monotonic()
+        if left <= 0:
+            return False
+        self.sleep(min(self.delay, left))
+        self.delay = min(self.delay * 2, 10.0)
+        return True
+
+    def retry(self, attempt: Callable[[], T], retry_on: Callable[[WorkMailProviderError], bool]) -> T:
+        while True:
+            try:
+                return attempt()
+            except WorkMailProviderError as error:
+                if not retry_on(error) or not self.pause():
+                    raise
+
+
+class EntityPrimaryEmailProvider(ResourceProvider):
+    """Sets an entity's primary address in place with UpdatePrimaryEmailAddress."""
+
+    serialize_as_secret_always = True
+
+    def configure(self, req: ConfigureRequest) -> None:
+        # Set after unpickling in the provider process, so never persisted in state.
+        self._region = req.config.get("aws:region")
+        self._profile = req.config.get("aws:profile") or None
+
+    # ----------------------------------------------------------- helpers
+
+    def _workmail(self, props: Mapping[str, Any]) -> WorkMail:
+        # pulumi-aws's order: the resource, the stack's aws:region, AWS_REGION, then boto3's own chain
+        # (AWS_DEFAULT_REGION, the profile's region).
+        region = props.get("region") or getattr(self, "_region", None) or os.environ.get("AWS_REGION") or None
+        profile = getattr(self, "_profile", None) or os.environ.get("AWS_PROFILE") or None
+        try:
+            client = workmail_client(region, profile)
+        except Exception as error:
+            from .errors import Context, translate
+
+            raise translate(
+                error, Context("create a WorkMail client", props["organization_id"], region or "")
+            ) from None
+        return WorkMail(client, props["organization_id"])
+
+    @staticmethod
+    def _deadline(props: Mapping[str, Any]) -> Deadline:
+        return Deadline(float(props.get("wait_timeout_seconds", DEFAULT_WAIT_TIMEOUT_SECONDS)))
+
+    @staticmethod
+    def _outputs(props: Mapping[str, Any], entity: LiveEntity, original: str | None) -> dict[str, Any]:
+        outs = {k: props[k] for k in INPUT_PROPERTIES if props.get(k) is not None}
+        outs.update(
+            email=entity.email,
+            resolved_entity_id=entity.id,
+            entity_type=entity.type,
+            entity_name=entity.name,
+            original_email=original,
+        )
+        return outs
+
+    def _resolve(self, wm: WorkMail, props: Mapping[str, Any], deadline: Deadline) -> LiveEntity:
+        """Find the entity and wait (bounded) until it is enabled, as one created moments ago may not be."""
+        identifier = props["entity_id"]
+        # Only an id can name an entity that exists but is not visible yet; a name or email that
+        # resolves to nothing is a typo, reported at once.
+        id_shaped = identifier_kind(identifier) in ("uuid", "sid", "resource_id")
+
+        def attempt() -> LiveEntity:
+            entity = wm.find(identifier)
+            if entity.state == "DELETED":
+                raise WorkMailProviderError(
+                    f"{entity.label()} in organization {wm.organization_id} is deleted; point entity_id at a "
+                    "live user, group or resource.",
+                    code="EntityDeleted",
+                )
+            if entity.state != "ENABLED":
+                raise WorkMailProviderError(
+                    f"{entity.label()} in organization {wm.organization_id} is {entity.state or 'not enabled'}; "
+                    "register it to WorkMail (RegisterToWorkMail or the console) before managing its primary "
+                    f"address (waited {deadline.seconds:g} s).",
+                    code="EntityStateException",
+                )
+            return entity
+
+        return deadline.retry(
+            attempt, lambda e: e.code in CONSISTENCY_CODES or (id_shaped and e.code == ENTITY_NOT_FOUND)
+        )
+
+    def _set_primary(self, wm: WorkMail, entity: LiveEntity, email: str, deadline: Deadline) -> LiveEntity:
+        """Write, then read back until WorkMail shows the change; a failed read-back never undoes a write."""
+
+        def write() -> None:
+            try:
+                wm.set_primary(entity, email)
+            except WorkMailProviderError as error:
+                if error.code not in ("EmailAddressInUseException", "InvalidParameterException"):
+                    raise
+                # Some services refuse to "change" an address to itself: fine if it is already ours.
+                try:
+                    live = wm.describe(entity.type, entity.id)
+                except WorkMailProviderError:
+                    raise error from None
+                if _same(live.email, email):
+                    return
+                if error.code == "EmailAddressInUseException":
+                    raise wm.in_use_error(entity, email) from None
+                raise
+
+        deadline.retry(write, lambda e: e.code in CONSISTENCY_CODES)
+        assumed = LiveEntity(entity.id, entity.type, entity.name, "ENABLED", email)
+        while True:
+            try:
+                live = wm.describe(entity.type, entity.id)
+            except WorkMailProviderError as error:
+                warn(
+                    f"{entity.label()}: the primary address was set to {email}, but reading it back failed "
+                    f"({error.message}); run `pulumi refresh` to confirm."
+                )
+                return assumed
+            if _same(live.email, email):
+                return live
+            if not deadline.pause():
+                warn(
+                    f"{entity.label()}: the primary address was set to {email}, but WorkMail still shows "
+                    f"{live.email} after {deadline.seconds:g} s; run `pulumi refresh` later to confirm."
+                )
+                return assumed
+
+    # ------------------------------------------------------------ engine calls
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        inputs, failures = check_inputs(news)
+        return CheckResult(inputs, [CheckFailure(prop, reason) for prop, reason in failures])
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        decision = diff_props(olds, news)
+        return DiffResult(
+            changes=decision.changes,
+            replaces=list(decision.replaces),
+            delete_before_replace=decision.delete_before_replace,
+        )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        wm = self._workmail(props)
+        deadline = self._deadline(props)
+        entity = self._resolve(wm, props, deadline)
+        original = entity.email
+        if not _same(original, props["email"]):
+            entity = self._set_primary(wm, entity, props["email"], deadline)
+        return CreateResult(f"{wm.organization_id}/{entity.id}", self._outputs(props, entity, original))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        entity = LiveEntity(
+            olds["resolved_entity_id"],
+            olds["entity_type"],
+            olds.get("entity_name") or "",
+            "ENABLED",
+            olds.get("email"),
+        )
+        if not _same(entity.email, news["email"]):
+            wm = self._workmail(news)
+            entity = self._set_primary(wm, entity, news["email"], self._deadline(news))
+        return UpdateResult(self._outputs(news, entity, olds.get("original_email")))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        wm = self._workmail(props)
+        try:
+            entity = wm.describe(props["entity_type"], props["resolved_entity_id"])
+        except WorkMailProviderError as error:
+            if error.code in GONE_CODES:
+                return ReadResult("", {})
+            raise
+        if entity.state == "DELETED":
+            return ReadResult("", {})
+        if entity.state != "ENABLED":
+            warn(
+                f"{entity.label()} in organization {wm.organization_id} is {entity.state}: it has no primary "
+                "address until it is registered to WorkMail again; the next `pulumi up` fails until then."
+            )
+        outs = {k: v for k, v in props.items() if not k.startswith("__")}
+        outs.update(email=entity.email, entity_name=entity.name or props.get("entity_name"))
+        inputs = {k: outs[k] for k in INPUT_PROPERTIES if outs.get(k) is not None}
+        return ReadResult(id_, outs, inputs)
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        if props.get("on_delete", DEFAULT_ON_DELETE) == "retain":
+            return
+        original = props.get("original_email")
+        if not original:
+            return
+        wm = self._workmail(props)
+        try:
+            entity = wm.describe(props["entity_type"], props["resolved_entity_id"])
+        except WorkMailProviderError as error:
+            if error.code in GONE_CODES:
+                return
+            raise
+        if entity.state == "DELETED" or _same(entity.email, original):
+            return
+        if entity.state != "ENABLED":
+            warn(f"{entity.label()} is {entity.state}; there is no primary address to restore to {original}.")
+            return
+        try:
+            self._write_restore(wm, entity, original, self._deadline(props))
+        except WorkMailProviderError as error:
+            raise WorkMailProviderError(
+                f"Could not restore {entity.label()}'s original primary address {original}: {error.message} "
+                'To drop this resource without touching WorkMail, set on_delete="retain", run `pulumi up`, '
+                "then delete it again.",
+                code=error.code,
+            ) from None
+
+    def _write_restore(self, wm: WorkMail, entity: LiveEntity, original: str, deadline: Deadline) -> None:
+        def write() -> None:
+            try:
+                wm.set_primary(entity, original)
+            except WorkMailProviderError as error:
+                if error.code == "EmailAddressInUseException":
+                    raise wm.in_use_error(entity, original) from None
+                raise
+
+        deadline.retry(write, lambda e: e.code in CONSISTENCY_CODES)
+
+
+class _TracebackShim:
+    """Stands in for ``traceback`` inside the provider server only, so expected errors read as one line.
+
+    The SDK's server (3.272) answers any exception from create/update/delete/read/diff with
+    ``traceback.format_exc()``; for a ``WorkMailProviderError`` the message alone is what a user needs.
+    """
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    def format_exc(self, *args: Any, **kwargs: Any) -> str:
+        error = sys.exc_info()[1]
+        if isinstance(error, WorkMailProviderError):
+            return error.message
+        text: str = self._real.format_exc(*args, **kwargs)
+        return text
+
+
+def _install_error_formatter() -> None:
+    """Patch the provider server's module (never the user's program), once, when it imports us."""
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    if main is None or getattr(spec, "name", None) != "pulumi.dynamic.__main__":
+        return
+    current = getattr(main, "traceback", None)
+    if current is not None and not isinstance(current, _TracebackShim):
+        main.traceback = _TracebackShim(current)  # type: ignore[attr-defined]
+
+
+_install_error_formatter()

@@ -1,0 +1,196 @@
+"""Pure input checks for the ``EntityPrimaryEmail`` dynamic provider.
+
+``check`` runs on every preview, so everything here is offline and fast, and it never raises: a raised
+exception reaches the user as a gRPC traceback, whereas a ``CheckFailure`` is a readable error that names
+the property. Patterns follow the WorkMail API model so a bad value fails at preview instead of at
+``UpdatePrimaryEmailAddress`` time.
+"""
+
+from __future__ import annotations
+
+import re
+import reprlib
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
+
+from pulumi.output import Unknown
+
+__all__ = [
+    "DEFAULT_ON_DELETE",
+    "DEFAULT_WAIT_TIMEOUT_SECONDS",
+    "EMAIL_RE",
+    "ENTITY_ID_RE",
+    "INPUT_PROPERTIES",
+    "MAX_WAIT_TIMEOUT_SECONDS",
+    "ON_DELETE_VALUES",
+    "ORGANIZATION_ID_RE",
+    "OUTPUT_ONLY_PROPERTIES",
+    "REGION_RE",
+    "check_inputs",
+    "identifier_kind",
+    "is_unknown",
+]
+
+# Anchored with \A...\Z (not ^...$) so that .match/.search behave like .fullmatch and a trailing "\n"
+# is never accepted.
+ORGANIZATION_ID_RE = re.compile(r"\Am-[0-9a-f]{32}\Z")
+ENTITY_ID_RE = re.compile(r"\A[a-zA-Z0-9._%+@-]+\Z")
+EMAIL_RE = re.compile(r"\A[a-zA-Z0-9._%+-]{1,64}@[a-zA-Z0-9.-]+\.[a-zA-Z-]{2,}\Z")
+REGION_RE = re.compile(r"\A[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}\Z")
+_RESOURCE_ID_RE = re.compile(r"\Ar-[0-9a-f]{32}\Z")
+_UUID_RE = re.compile(r"\A[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z", re.IGNORECASE)
+_SID_RE = re.compile(r"\AS-1(?:-[0-9]+)+\Z")
+
+DEFAULT_ON_DELETE = "restore"
+ON_DELETE_VALUES = ("restore", "retain")
+DEFAULT_WAIT_TIMEOUT_SECONDS = 120
+MAX_WAIT_TIMEOUT_SECONDS = 3600
+INPUT_PROPERTIES = ("organization_id", "entity_id", "email", "on_delete", "region", "wait_timeout_seconds")
+OUTPUT_ONLY_PROPERTIES = ("resolved_entity_id", "entity_type", "entity_name", "original_email")
+
+_ENTITY_ID_MAX = 256
+_EMAIL_MAX = 254
+_SHOW_MAX = 60
+
+IdentifierKind = Literal["resource_id", "uuid", "sid", "email", "name"]
+
+_repr = reprlib.Repr()
+_repr.maxlevel = 2
+_repr.maxstring = _SHOW_MAX
+_repr.maxother = _SHOW_MAX
+_repr.maxlong = _SHOW_MAX
+
+
+def is_unknown(v: object) -> bool:
+    """True for a value Pulumi does not know yet (preview); such values skip validation."""
+    return isinstance(v, Unknown)
+
+
+def identifier_kind(entity_id: str) -> IdentifierKind:
+    """Classify an ``entity_id`` so the caller can pick the cheapest lookup (id, then email, then name)."""
+    if _RESOURCE_ID_RE.match(entity_id):
+        return "resource_id"
+    if _UUID_RE.match(entity_id):
+        return "uuid"
+    if _SID_RE.match(entity_id):
+        return "sid"
+    if "@" in entity_id and EMAIL_RE.match(entity_id):
+        return "email"
+    return "name"
+
+
+def _show(value: object) -> str:
+    """A short, single-line, escaped rendering of a user value, safe to put in an error/log line."""
+    try:
+        if isinstance(value, str):
+            text = repr(value[:_SHOW_MAX]) + ("..." if len(value) > _SHOW_MAX else "")
+        else:
+            text = f"{_repr.repr(value)} ({type(value).__name__})"
+    except Exception:  # a hostile __repr__, or an int too long for str(), must not crash the check
+        text = f"<unprintable {type(value).__name__}>"
+    if not text.isprintable():  # a custom __repr__ or type name could smuggle in control characters
+        text = text.encode("unicode_escape", "backslashreplace").decode("ascii")
+    return text if len(text) <= 2 * _SHOW_MAX else text[: 2 * _SHOW_MAX - 3] + "..."
+
+
+def _is_organization_id(v: object) -> bool:
+    return isinstance(v, str) and ORGANIZATION_ID_RE.match(v) is not None
+
+
+def _is_entity_id(v: object) -> bool:
+    # "." / ".." match the API pattern but name nothing and look like path traversal.
+    return (
+        isinstance(v, str)
+        and 1 <= len(v) <= _ENTITY_ID_MAX
+        and ENTITY_ID_RE.match(v) is not None
+        and v.strip(".") != ""
+    )
+
+
+def _is_email(v: object) -> bool:
+    # Length first: it bounds the regex's backtracking on huge inputs.
+    return isinstance(v, str) and 1 <= len(v) <= _EMAIL_MAX and EMAIL_RE.match(v) is not None
+
+
+def _is_on_delete(v: object) -> bool:
+    return isinstance(v, str) and v in ON_DELETE_VALUES
+
+
+def _is_region(v: object) -> bool:
+    return isinstance(v, str) and REGION_RE.match(v) is not None
+
+
+def _is_wait_timeout(v: object) -> bool:
+    # bool is an int subclass, and NaN fails both comparisons, so neither slips through.
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= MAX_WAIT_TIMEOUT_SECONDS
+
+
+# property -> (validity test, what a valid value looks like)
+_RULES: dict[str, tuple[Callable[[object], bool], str]] = {
+    "organization_id": (
+        _is_organization_id,
+        'organization_id must look like m-0123456789abcdef0123456789abcdef ("m-" and 32 lowercase hex digits)',
+    ),
+    "entity_id": (
+        _is_entity_id,
+        "entity_id must be a WorkMail entity id, email address or name: 1-256 characters from letters, "
+        "digits and . _ % + @ - (not only dots), e.g. alice, alice@example.com or "
+        "12345678-1234-1234-1234-123456789012 (a group whose name has spaces must be given by id or email)",
+    ),
+    "email": (
+        _is_email,
+        "email must be an address like alice@example.com: at most 254 characters, a local part of 1-64 "
+        "characters from letters, digits and . _ % + -, and a top-level domain without digits",
+    ),
+    "on_delete": (
+        _is_on_delete,
+        'on_delete must be "restore" (put the original primary address back on delete) or "retain" '
+        "(leave the address as is)",
+    ),
+    "region": (_is_region, "region must be an AWS region name like us-east-1, eu-west-1 or us-gov-west-1"),
+    "wait_timeout_seconds": (
+        _is_wait_timeout,
+        f"wait_timeout_seconds must be a number of seconds from 0 to {MAX_WAIT_TIMEOUT_SECONDS}",
+    ),
+}
+_REQUIRED = ("organization_id", "entity_id", "email")
+
+
+def check_inputs(news: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Normalize ``news`` (fill defaults, drop a ``None`` region) and list ``(property, reason)`` failures.
+
+    Keys starting with ``__`` (such as ``__provider``) are copied untouched and never checked. Unknown
+    values (preview) are valid and kept as is. Never raises: anything that is not a mapping is treated
+    as an empty one, so the user gets "is required" failures instead of a traceback.
+    """
+    inputs: dict[Any, Any]
+    try:
+        inputs = dict(news.items())
+    except Exception:
+        inputs = {}
+    failures: list[tuple[str, str]] = []
+
+    if inputs.get("on_delete") is None:
+        inputs["on_delete"] = DEFAULT_ON_DELETE
+    if inputs.get("wait_timeout_seconds") is None:
+        inputs["wait_timeout_seconds"] = DEFAULT_WAIT_TIMEOUT_SECONDS
+    if "region" in inputs and inputs["region"] is None:
+        del inputs["region"]
+
+    for name in _REQUIRED:
+        if inputs.get(name) is None:
+            failures.append((name, f"{name} is required: {_RULES[name][1]}"))
+
+    for key, value in inputs.items():
+        if not isinstance(key, str):
+            failures.append((_show(key), f"property names must be strings; got {_show(key)}"))
+            continue
+        if key.startswith("__") or is_unknown(value):
+            continue
+        rule = _RULES.get(key)
+        if rule is None:
+            valid = ", ".join(INPUT_PROPERTIES)
+            failures.append((key, f"{_show(key)} is an unknown property; valid properties are {valid}"))
+        elif value is not None and not rule[0](value):
+            failures.append((key, f"{rule[1]}; got {_show(value)}"))
+    return inputs, failures
