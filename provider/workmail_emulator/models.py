@@ -438,9 +438,7 @@ class Backend:
         if token and token in self.client_tokens:
             return {"OrganizationId": self.client_tokens[token]}
         if p.get("EnableInteroperability") and not p.get("DirectoryId"):
-            raise exc.InvalidParameterException(
-                "EnableInteroperability requires an AD Connector DirectoryId."
-            )
+            raise exc.InvalidParameterException("EnableInteroperability requires an AD Connector DirectoryId.")
         live = [o for o in self.organizations.values() if o.state != DELETED_ORG]
         if any(o.alias.lower() == p["Alias"].lower() for o in live):
             raise exc.NameAvailabilityException(f"Alias {p['Alias']} is already in use.")
@@ -519,9 +517,7 @@ class Backend:
     def _check_domain_free(self, name: str, org: Organization | None) -> None:
         for other in self.organizations.values():
             if other is not org and other.state != DELETED_ORG and name.lower() in other.domains:
-                raise exc.MailDomainInUseException(
-                    f"Mail domain {name} is registered in another organization."
-                )
+                raise exc.MailDomainInUseException(f"Mail domain {name} is registered in another organization.")
 
     def register_mail_domain(self, p: Params) -> Result:
         org = self._org(p)
@@ -537,9 +533,7 @@ class Backend:
     def _domain(self, org: Organization, name: str) -> Domain:
         domain = org.domains.get(name.lower())
         if domain is None:
-            raise exc.MailDomainNotFoundException(
-                f"Mail domain {name} is not registered in organization {org.id}."
-            )
+            raise exc.MailDomainNotFoundException(f"Mail domain {name} is not registered in organization {org.id}.")
         return domain
 
     def get_mail_domain(self, p: Params) -> Result:
@@ -565,9 +559,7 @@ class Backend:
         org = self._org(p)
         page, token = self._page(sorted(org.domains.values(), key=lambda d: d.name), p, f"domains:{org.id}")
         out: Result = {
-            "MailDomains": [
-                {"DomainName": d.name, "DefaultDomain": d.name == org.default_domain} for d in page
-            ]
+            "MailDomains": [{"DomainName": d.name, "DefaultDomain": d.name == org.default_domain} for d in page]
         }
         if token:
             out["NextToken"] = token
@@ -660,9 +652,7 @@ class Backend:
         if entity.role == "SYSTEM_USER":
             raise exc.UnsupportedOperationException("System users cannot be deleted.")
         if entity.state == "ENABLED":
-            raise exc.EntityStateException(
-                f"Entity {entity.id} is enabled; deregister it from WorkMail first."
-            )
+            raise exc.EntityStateException(f"Entity {entity.id} is enabled; deregister it from WorkMail first.")
         self._before_write(org, entity.id, entity)
         entity.state = "DELETED"
         return {}
@@ -687,9 +677,7 @@ class Backend:
         if entity.state == "ENABLED":
             if entity.email and entity.email.lower() == email.lower():
                 return {}
-            raise exc.EntityAlreadyRegisteredException(
-                f"Entity {entity.id} is already registered to WorkMail."
-            )
+            raise exc.EntityAlreadyRegisteredException(f"Entity {entity.id} is already registered to WorkMail.")
         self._check_address(org, email, entity)
         self._before_write(org, entity.id, entity)
         entity.state, entity.email, entity.aliases = "ENABLED", email, []
@@ -768,9 +756,7 @@ class Backend:
         org = self._org(p)
         key = p["Email"].lower()
         for entity in org.entities.values():
-            addresses = (
-                entity.addresses() if self.settings.describe_entity_resolves_aliases else [entity.email or ""]
-            )
+            addresses = entity.addresses() if self.settings.describe_entity_resolves_aliases else [entity.email or ""]
             if key in (a.lower() for a in addresses):
                 view = self._view(org, entity)
                 if view is not None and key in (a.lower() for a in view.addresses()):
@@ -879,9 +865,7 @@ class Backend:
         entity = self._alias_target(org, p["EntityId"])
         alias = p["Alias"]
         if entity.state != "ENABLED":
-            raise exc.EntityStateException(
-                f"Entity {entity.id} is {entity.state}; aliases need an enabled entity."
-            )
+            raise exc.EntityStateException(f"Entity {entity.id} is {entity.state}; aliases need an enabled entity.")
         if entity.email and entity.email.lower() == alias.lower():
             if self.settings.create_alias_own_primary == "noop":
                 return {}
@@ -890,9 +874,7 @@ class Backend:
         if alias.lower() in (a.lower() for a in entity.aliases):
             return {}
         if len(entity.aliases) >= self.settings.alias_limit:
-            raise exc.LimitExceededException(
-                f"Entity {entity.id} already has {self.settings.alias_limit} aliases."
-            )
+            raise exc.LimitExceededException(f"Entity {entity.id} already has {self.settings.alias_limit} aliases.")
         self._before_write(org, entity.id, entity)
         entity.aliases.append(alias)
         return {}
@@ -904,9 +886,7 @@ class Backend:
         if entity.state == "DELETED":
             raise exc.EntityStateException(f"Entity {entity.id} is deleted.")
         if entity.email and entity.email.lower() == alias.lower():
-            raise exc.InvalidParameterException(
-                f"{alias} is the primary address; it cannot be deleted as an alias."
-            )
+            raise exc.InvalidParameterException(f"{alias} is the primary address; it cannot be deleted as an alias.")
         remaining = [a for a in entity.aliases if a.lower() != alias.lower()]
         if len(remaining) != len(entity.aliases):
             self._before_write(org, entity.id, entity)
@@ -920,15 +900,11 @@ class Backend:
         entity = self._resolve(org, p["EntityId"])
         email = p["Email"]
         if entity.state != "ENABLED":
-            raise exc.EntityStateException(
-                f"Entity {entity.id} is {entity.state}; it must be registered to WorkMail."
-            )
+            raise exc.EntityStateException(f"Entity {entity.id} is {entity.state}; it must be registered to WorkMail.")
         if entity.email and entity.email.lower() == email.lower():
             mode = self.settings.same_primary_update
             if mode == "InvalidParameterException":
-                raise exc.InvalidParameterException(
-                    f"{email} is already the primary address of entity {entity.id}."
-                )
+                raise exc.InvalidParameterException(f"{email} is already the primary address of entity {entity.id}.")
             if mode == "EmailAddressInUseException":
                 raise exc.EmailAddressInUseException(f"Email address {email} is already in use.")
             self._check_address(org, email, entity)
@@ -939,13 +915,8 @@ class Backend:
         old = entity.email
         if existing:
             entity.aliases = [a for a in entity.aliases if a.lower() != email.lower()]
-        elif (
-            len(entity.aliases) >= self.settings.alias_limit
-            and self.settings.alias_limit_on_update != "allow"
-        ):
-            raise exc.LimitExceededException(
-                f"Entity {entity.id} already has {self.settings.alias_limit} aliases."
-            )
+        elif len(entity.aliases) >= self.settings.alias_limit and self.settings.alias_limit_on_update != "allow":
+            raise exc.LimitExceededException(f"Entity {entity.id} already has {self.settings.alias_limit} aliases.")
         if old:
             entity.aliases.append(old)
         entity.email = email

@@ -39,9 +39,7 @@ def dispatch(backend: Backend, name: str, params: Any) -> tuple[dict[str, Any], 
     model = operation(name) if name else None
     implemented = OPERATIONS.get(name)
     if model is None or implemented is None:
-        raise exc.UnknownOperationException(
-            f"Operation {name or '(none)'} is not supported by this emulator."
-        )
+        raise exc.UnknownOperationException(f"Operation {name or '(none)'} is not supported by this emulator.")
     validate(model, params)
     method, mutating = implemented
     with backend.lock:

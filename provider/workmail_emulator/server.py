@@ -150,9 +150,7 @@ class Emulator:
         return f"http://{host!s}:{port}"
 
     def start(self) -> Emulator:
-        self._thread = threading.Thread(
-            target=self.httpd.serve_forever, name="workmail-emulator", daemon=True
-        )
+        self._thread = threading.Thread(target=self.httpd.serve_forever, name="workmail-emulator", daemon=True)
         self._thread.start()
         return self
 
@@ -314,9 +312,7 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         return self.rfile.read(length) if length else b""
 
-    def _send(
-        self, status: int, payload: bytes, content_type: str, extra: dict[str, str] | None = None
-    ) -> None:
+    def _send(self, status: int, payload: bytes, content_type: str, extra: dict[str, str] | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
@@ -342,9 +338,7 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self._body()
         if raw is None:
             self.close_connection = True
-            self._send_error(
-                exc.RequestEntityTooLargeException(f"The request body exceeds {MAX_BODY} bytes.")
-            )
+            self._send_error(exc.RequestEntityTooLargeException(f"The request body exceeds {MAX_BODY} bytes."))
             return
         emulator = self.server.emulator
         name = operation_name(self.headers.get("X-Amz-Target"))
@@ -369,9 +363,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error(error)
             return
         except Exception as error:  # a bug in the emulator must still look like AWS
-            self._send_error(
-                exc.WorkMailError(f"Internal error: {error!r}", code="InternalFailure", status=500)
-            )
+            self._send_error(exc.WorkMailError(f"Internal error: {error!r}", code="InternalFailure", status=500))
             return
         self._send(200, encode(result), "application/x-amz-json-1.1")
 
@@ -414,9 +406,7 @@ def running(
     port: int = 0,
 ) -> Iterator[Emulator]:
     """Run an emulator in this process for the duration of the block."""
-    emulator = Emulator(
-        host, port, settings=settings, access_keys=access_keys, state_file=state_file, seed=seed
-    )
+    emulator = Emulator(host, port, settings=settings, access_keys=access_keys, state_file=state_file, seed=seed)
     emulator.start()
     try:
         yield emulator
