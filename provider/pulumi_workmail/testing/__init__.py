@@ -1,0 +1,50 @@
+"""Test support: drive the real Pulumi dynamic-provider server over gRPC, exactly as the engine does.
+
+See :mod:`pulumi_workmail.testing._server` for why this exists and how calls map to the engine's.
+"""
+
+from ._server import (
+    PROVIDER_KEY,
+    SECRET_SIG,
+    SIG_KEY,
+    UNKNOWN,
+    CheckFailure,
+    CheckResponse,
+    CreateResponse,
+    DiffChanges,
+    DiffResponse,
+    ProviderCapabilities,
+    ProviderError,
+    ProviderLogs,
+    ProviderServer,
+    ProviderStartError,
+    ReadResponse,
+    is_secret,
+    serialize_provider,
+    unwrap_secrets,
+    wrap_secret,
+    wrap_secrets,
+)
+
+__all__ = [
+    "PROVIDER_KEY",
+    "SECRET_SIG",
+    "SIG_KEY",
+    "UNKNOWN",
+    "CheckFailure",
+    "CheckResponse",
+    "CreateResponse",
+    "DiffChanges",
+    "DiffResponse",
+    "ProviderCapabilities",
+    "ProviderError",
+    "ProviderLogs",
+    "ProviderServer",
+    "ProviderStartError",
+    "ReadResponse",
+    "is_secret",
+    "serialize_provider",
+    "unwrap_secrets",
+    "wrap_secret",
+    "wrap_secrets",
+]

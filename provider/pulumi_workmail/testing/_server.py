@@ -1,0 +1,812 @@
+"""A client for the real Pulumi Python dynamic-provider server, driven the way the engine drives it.
+
+Unit tests that call a ``ResourceProvider`` directly skip everything that goes wrong in practice: the
+pickle round trip of ``__provider``, Configure with the namespaced stack config, secrets being stripped,
+unknowns arriving as ``pulumi.output.Unknown``, numbers arriving as floats, and error reporting. This
+module launches ``python -m pulumi.dynamic`` (the same server the ``pulumi-resource-pulumi-python`` shim
+runs) and speaks Pulumi's provider gRPC protocol to it, so tests and the offline program runner exercise
+the exact code path the Pulumi CLI uses.
+
+Property maps go in and come out as plain Python dicts. Unknowns use the wire sentinel
+:data:`UNKNOWN`; secrets use the wire shape produced by :func:`wrap_secret`.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import queue
+import re
+import subprocess
+import sys
+import threading
+from collections.abc import Coroutine, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import IO, Any, Final, Literal, NamedTuple, TypeVar, cast
+
+import grpc
+from google.protobuf import empty_pb2, struct_pb2
+from pulumi.dynamic.dynamic import serialize_provider as _sdk_serialize_provider
+from pulumi.output import Unknown
+from pulumi.runtime import rpc
+from pulumi.runtime._serialization import _serialize
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+__all__ = [
+    "PROVIDER_KEY",
+    "SECRET_SIG",
+    "SIG_KEY",
+    "UNKNOWN",
+    "CheckFailure",
+    "CheckResponse",
+    "CreateResponse",
+    "DiffChanges",
+    "DiffResponse",
+    "ProviderCapabilities",
+    "ProviderError",
+    "ProviderLogs",
+    "ProviderServer",
+    "ProviderStartError",
+    "ReadResponse",
+    "is_secret",
+    "serialize_provider",
+    "unwrap_secrets",
+    "wrap_secret",
+    "wrap_secrets",
+]
+
+PROVIDER_KEY: Final = "__provider"
+"""The input/output property holding the base64 dill pickle of the provider instance."""
+
+UNKNOWN: Final[str] = rpc.UNKNOWN
+"""The wire sentinel for a value that is not known yet (only legal in preview / Check / Diff)."""
+
+SIG_KEY: Final[str] = getattr(rpc, "_special_sig_key", "4dabf18193072939515e22adb298388d")
+"""The key marking a special wire object (secret, asset, resource reference ...)."""
+
+SECRET_SIG: Final[str] = getattr(rpc, "_special_secret_sig", "1b47061264138c4ac30d75fd1eb44270")
+"""The ``SIG_KEY`` value marking a secret: ``{SIG_KEY: SECRET_SIG, "value": ...}``."""
+
+DiffChanges = Literal["none", "some", "unknown"]
+
+_MAX_MESSAGE_BYTES: Final = 400 * 1024 * 1024  # what the server and the engine allow
+_TRACEBACK_HEADER: Final = "Traceback (most recent call last):"
+_GRPC_APP_PREFIX: Final = "Exception calling application: "
+_EXCEPTION_LINE: Final = re.compile(r"(?P<type>[A-Za-z_][\w.]*)(?::[ \t]?(?P<message>.*))?\Z", re.DOTALL)
+_T = TypeVar("_T")
+
+
+# --------------------------------------------------------------------------------------------------
+# Serialization helpers
+
+
+def serialize_provider(provider: object) -> str:
+    """Pickle ``provider`` into the ``__provider`` string exactly as ``pulumi.dynamic.Resource`` does.
+
+    Delegates to the SDK's own ``serialize_provider`` (dill, ``recurse=True``, sorted dicts) inside the
+    SDK's serialization context, so captured secret ``Output`` values behave as in a real program.
+    Whether the engine stores it as a secret is separate: see ``ResourceProvider.serialize_as_secret_always``.
+    """
+    serialized, _contains_secrets = _serialize(True, _sdk_serialize_provider, provider)
+    return cast(str, serialized)
+
+
+def wrap_secret(value: Any) -> dict[str, Any]:
+    """Mark ``value`` as secret in the engine's wire format; already-wrapped values are returned as is."""
+    if is_secret(value):
+        return cast(dict[str, Any], value)
+    return {SIG_KEY: SECRET_SIG, "value": value}
+
+
+def is_secret(value: Any) -> bool:
+    """Whether ``value`` is a wire-format secret wrapper."""
+    return isinstance(value, Mapping) and value.get(SIG_KEY) == SECRET_SIG
+
+
+def unwrap_secrets(props: Mapping[str, Any]) -> tuple[dict[str, Any], frozenset[str]]:
+    """Strip every secret wrapper from a property map, as the engine does before calling this server.
+
+    Returns the plain map and the top-level keys whose value was, or contained, a secret: the engine
+    re-marks outputs by those keys (``annotateSecrets``), so that is all a caller needs to remember.
+    """
+    plain: dict[str, Any] = {}
+    secret_keys: set[str] = set()
+    for key, value in props.items():
+        plain[key], was_secret = _strip_secrets(value)
+        if was_secret:
+            secret_keys.add(key)
+    return plain, frozenset(secret_keys)
+
+
+def wrap_secrets(props: Mapping[str, Any], keys: Iterable[str]) -> dict[str, Any]:
+    """Copy ``props`` with the values under ``keys`` wrapped as secrets (re-marking outputs by key)."""
+    wanted = set(keys)
+    return {key: wrap_secret(value) if key in wanted else value for key, value in props.items()}
+
+
+def _strip_secrets(value: Any) -> tuple[Any, bool]:
+    if is_secret(value):
+        inner, _nested = _strip_secrets(value.get("value"))
+        return inner, True
+    if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        found = False
+        for key, item in value.items():
+            out[key], item_secret = _strip_secrets(item)
+            found = found or item_secret
+        return out, found
+    if isinstance(value, (list, tuple)):
+        items: list[Any] = []
+        found = False
+        for item in value:
+            plain, item_secret = _strip_secrets(item)
+            items.append(plain)
+            found = found or item_secret
+        return items, found
+    return value, False
+
+
+def _run_sync(coro: Coroutine[Any, Any, _T]) -> _T:
+    """Finish a coroutine that never suspends, without touching any event loop.
+
+    ``rpc.serialize_properties`` is async only because it may await Outputs; for plain values it completes
+    on the first step. Driving it by hand keeps this thread-safe and usable from inside a running loop
+    (the program runner calls us from Pulumi's own loop threads).
+    """
+    try:
+        coro.send(None)
+    except StopIteration as done:
+        return cast(_T, done.value)
+    coro.close()
+    raise TypeError("property values must be plain, resolved data (got an Output, future or awaitable)")
+
+
+def _to_struct(props: Mapping[str, Any]) -> struct_pb2.Struct:
+    """Serialize plain values with the SDK's own rules (``Unknown()`` and ``UNKNOWN`` both become UNKNOWN)."""
+    return _run_sync(rpc.serialize_properties(dict(props), {}))
+
+
+def _from_struct(struct: struct_pb2.Struct) -> dict[str, Any]:
+    """Deserialize with the SDK's own rules, keeping unknowns as the :data:`UNKNOWN` sentinel."""
+    value = rpc.deserialize_properties(struct, keep_unknowns=True)
+    return cast(dict[str, Any], _unknowns_to_sentinel(value))
+
+
+def _unknowns_to_sentinel(value: Any) -> Any:
+    if isinstance(value, Unknown):
+        return UNKNOWN
+    if isinstance(value, dict):
+        return {key: _unknowns_to_sentinel(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unknowns_to_sentinel(item) for item in value]
+    return value
+
+
+def _config_string(value: Any) -> str:
+    """Stack config values are always strings on the wire; structured values travel as JSON text."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _urn_name_type(urn: str) -> tuple[str, str]:
+    """Split ``urn:pulumi:stack::project::parent$type::name`` into (name, type), as the engine fills them."""
+    parts = urn.split("::", 3)
+    if len(parts) != 4:
+        return "", ""
+    return parts[3], parts[2].rsplit("$", 1)[-1]
+
+
+# --------------------------------------------------------------------------------------------------
+# Results and errors
+
+
+class CheckFailure(NamedTuple):
+    """One ``CheckFailure`` from the provider; compares equal to a ``(property, reason)`` tuple."""
+
+    property: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CheckResponse:
+    """The checked inputs (``__provider`` included) and any validation failures."""
+
+    inputs: dict[str, Any]
+    failures: tuple[CheckFailure, ...]
+
+
+@dataclass(frozen=True)
+class DiffResponse:
+    """The provider's verdict; ``"unknown"`` (default ``diff()``) makes the engine diff inputs itself."""
+
+    changes: DiffChanges
+    replaces: tuple[str, ...]
+    delete_before_replace: bool
+
+
+@dataclass(frozen=True)
+class CreateResponse:
+    """The new resource's id and outputs (``__provider`` included, added by the server)."""
+
+    id: str
+    outputs: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ReadResponse:
+    """Refreshed state; ``inputs`` is ``None`` unless the provider returned ``ReadResult.inputs``."""
+
+    id: str
+    outputs: dict[str, Any]
+    inputs: dict[str, Any] | None
+
+    @property
+    def gone(self) -> bool:
+        """An empty id means the resource no longer exists; the engine drops it from state."""
+        return self.id == ""
+
+
+@dataclass(frozen=True)
+class ProviderCapabilities:
+    """What the server answered to Configure; the engine adapts every later call to these flags."""
+
+    accept_secrets: bool
+    accept_resources: bool
+    supports_preview: bool
+    accept_outputs: bool
+
+
+@dataclass(frozen=True)
+class ProviderLogs:
+    """Everything the server wrote after its port line (bounded; oldest text is dropped first)."""
+
+    stdout: str
+    stderr: str
+
+
+class ProviderStartError(RuntimeError):
+    """The server could not be launched, died before reporting its port, or failed its handshake."""
+
+
+class ProviderError(Exception):
+    """A provider call failed. ``str(err)`` is only what the provider said; ``details`` keeps the rest.
+
+    The 3.272 server answers every failed CRUD call with ``traceback.format_exc()``; older servers send
+    ``Exception calling application: <message>``. Both reduce to the final exception's message, which is
+    what a user needs to see, while ``details`` keeps the raw text for debugging.
+    """
+
+    def __init__(
+        self,
+        operation: str,
+        message: str,
+        *,
+        details: str = "",
+        code: grpc.StatusCode | None = None,
+        exception_type: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.operation = operation
+        self.message = message
+        self.details = details or message
+        self.code = code
+        self.exception_type = exception_type
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"ProviderError({self.operation!r}, {self.message!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.operation, self.message), dict(self.__dict__))
+
+
+def _provider_message(details: str) -> tuple[str, str | None]:
+    """Reduce gRPC error details to (the provider's own message, its exception type if known)."""
+    text = details.strip()
+    if text.startswith(_GRPC_APP_PREFIX):
+        text = text[len(_GRPC_APP_PREFIX) :]
+    start = text.rfind(_TRACEBACK_HEADER)
+    if start == -1:
+        return text, None
+    # The last traceback block is the exception actually raised (format_exc prints causes first).
+    # Frame lines are indented; the exception text starts at the first unindented line.
+    lines = text[start + len(_TRACEBACK_HEADER) :].splitlines()
+    index = 0
+    while index < len(lines) and (not lines[index] or lines[index][0].isspace()):
+        index += 1
+    tail = "\n".join(lines[index:]).strip()
+    match = _EXCEPTION_LINE.match(tail)
+    if match is None:
+        return tail or text, None
+    exception_type = match.group("type")
+    message = (match.group("message") or "").strip()
+    return message or exception_type, exception_type
+
+
+# --------------------------------------------------------------------------------------------------
+# Process output capture
+
+
+class _BoundedText:
+    """Thread-safe text sink that keeps at most ``limit`` characters, dropping the oldest first."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._chunks: collections.deque[str] = collections.deque()
+        self._size = 0
+        self._dropped = 0
+        self._lock = threading.Lock()
+
+    def append(self, text: str) -> None:
+        with self._lock:
+            self._chunks.append(text)
+            self._size += len(text)
+            while self._size > self._limit and self._chunks:
+                excess = self._size - self._limit
+                head = self._chunks[0]
+                if len(head) <= excess:
+                    self._chunks.popleft()
+                    self._size -= len(head)
+                    self._dropped += len(head)
+                else:
+                    self._chunks[0] = head[excess:]
+                    self._size -= excess
+                    self._dropped += excess
+
+    def text(self) -> str:
+        with self._lock:
+            body = "".join(self._chunks)
+            return f"[... {self._dropped} characters dropped ...]\n{body}" if self._dropped else body
+
+
+def _drain(stream: IO[bytes], sink: _BoundedText, first_line: queue.Queue[str | None] | None) -> None:
+    """Copy a pipe into ``sink`` until EOF so the server never blocks on a full pipe.
+
+    With ``first_line`` set, the first line (the port) goes there instead; ``None`` signals EOF before it.
+    """
+    try:
+        for raw in iter(stream.readline, b""):
+            line = raw.decode("utf-8", errors="replace")
+            if first_line is not None:
+                first_line.put(line)
+                first_line = None
+            else:
+                sink.append(line)
+    except (OSError, ValueError):  # pipe closed under us during shutdown
+        pass
+    finally:
+        if first_line is not None:
+            first_line.put(None)
+        stream.close()
+
+
+# --------------------------------------------------------------------------------------------------
+# The server client
+
+
+class ProviderServer:
+    """Run ``python -m pulumi.dynamic`` and call it as the Pulumi engine does.
+
+    Launch, port line, GetPluginInfo and Configure(stack config) follow the engine's sequence. Every
+    call method is thread-safe (gRPC channels are), so tests can mimic the engine's parallel steps; the
+    server itself runs four worker threads.
+
+    ``config`` is the stack config with namespaced keys (``"aws:region"``, ``"<project>:key"``). Like the
+    engine, values are sent as strings (non-strings JSON-encoded) and the keys in ``secret_keys`` (or
+    values already wrapped with :func:`wrap_secret`) are sent as secrets.
+    """
+
+    def __init__(
+        self,
+        *,
+        project: str = "project",
+        config: Mapping[str, Any] | None = None,
+        secret_keys: Iterable[str] = (),
+        cwd: str | os.PathLike[str] | None = None,
+        env: Mapping[str, str] | None = None,
+        python: str = sys.executable,
+        call_timeout: float = 600.0,
+        startup_timeout: float = 60.0,
+        stop_timeout: float = 5.0,
+        log_limit: int = 1_000_000,
+    ) -> None:
+        self.project = project
+        self.cwd = cwd
+        self.python = python
+        self.call_timeout = call_timeout
+        """gRPC deadline in seconds applied to every call; may be changed at any time."""
+        self.startup_timeout = startup_timeout
+        self.stop_timeout = stop_timeout
+        self._config, self._secret_config_keys = self._normalize_config(config or {}, secret_keys)
+        self._env_overrides = dict(env or {})
+        self._stdout = _BoundedText(log_limit)
+        self._stderr = _BoundedText(log_limit)
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._threads: list[threading.Thread] = []
+        self._channel: grpc.Channel | None = None
+        self._stub: provider_pb2_grpc.ResourceProviderStub | None = None
+        self.port: int | None = None
+        self.plugin_version: str | None = None
+        self.capabilities: ProviderCapabilities | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _normalize_config(
+        config: Mapping[str, Any], secret_keys: Iterable[str]
+    ) -> tuple[dict[str, str], frozenset[str]]:
+        secrets = set(secret_keys)
+        plain: dict[str, str] = {}
+        for key, value in config.items():
+            if is_secret(value):
+                secrets.add(key)
+                value = value.get("value")
+            plain[key] = _config_string(value)
+        unknown = secrets - plain.keys()
+        if unknown:
+            raise ValueError(f"secret_keys not present in config: {sorted(unknown)}")
+        return plain, frozenset(secrets)
+
+    def _build_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env["PULUMI_PROJECT"] = self.project
+        # Always set, so a PULUMI_CONFIG inherited from an outer Pulumi process cannot leak in.
+        env["PULUMI_CONFIG"] = json.dumps(self._config)
+        env.update(self._env_overrides)
+        return env
+
+    def start(self) -> ProviderServer:
+        """Launch the server, read its port, then GetPluginInfo and Configure as the engine does.
+
+        Raises :class:`ProviderStartError` (with the captured stderr) if any of that fails.
+        """
+        with self._lock:
+            if self._process is not None:
+                raise RuntimeError("ProviderServer.start() may only be called once; create a new one")
+            process = subprocess.Popen(
+                [self.python, "-u", "-m", "pulumi.dynamic", "127.0.0.1:0"],
+                cwd=self.cwd,
+                env=self._build_env(),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            self._process = process
+            port_line: queue.Queue[str | None] = queue.Queue(maxsize=1)
+            assert process.stdout is not None and process.stderr is not None
+            self._threads = [
+                threading.Thread(target=_drain, args=(process.stdout, self._stdout, port_line), daemon=True),
+                threading.Thread(target=_drain, args=(process.stderr, self._stderr, None), daemon=True),
+            ]
+            for thread in self._threads:
+                thread.start()
+            try:
+                self.port = self._await_port(process, port_line)
+                self._connect(self.port)
+            except BaseException:
+                self._shutdown(kill=True)
+                raise
+        return self
+
+    def _await_port(self, process: subprocess.Popen[bytes], port_line: queue.Queue[str | None]) -> int:
+        try:
+            line = port_line.get(timeout=self.startup_timeout)
+        except queue.Empty:
+            raise ProviderStartError(
+                f"provider server printed no port within {self.startup_timeout:g} s; stderr:\n{self._stderr.text()}"
+            ) from None
+        if line is None:
+            try:
+                code: int | None = process.wait(timeout=self.stop_timeout)
+            except subprocess.TimeoutExpired:
+                code = None
+            self._threads[1].join(timeout=self.stop_timeout)  # let stderr finish draining
+            raise ProviderStartError(
+                f"provider server exited with code {code} before reporting its port; stderr:\n{self._stderr.text()}"
+            )
+        text = line.strip()
+        if not text.isdigit() or not 0 < int(text) < 65536:
+            raise ProviderStartError(
+                f"provider server's first stdout line is not a port: {text!r}; stderr:\n{self._stderr.text()}"
+            )
+        return int(text)
+
+    def _connect(self, port: int) -> None:
+        channel = grpc.insecure_channel(
+            f"127.0.0.1:{port}",
+            options=[
+                ("grpc.max_receive_message_length", _MAX_MESSAGE_BYTES),
+                ("grpc.max_send_message_length", _MAX_MESSAGE_BYTES),
+            ],
+        )
+        self._channel = channel
+        stub = provider_pb2_grpc.ResourceProviderStub(channel)
+        timeout = self.startup_timeout
+        try:
+            grpc.channel_ready_future(channel).result(timeout=timeout)
+            info = stub.GetPluginInfo(empty_pb2.Empty(), timeout=timeout)
+            args = {
+                key: wrap_secret(value) if key in self._secret_config_keys else value
+                for key, value in self._config.items()
+            }
+            response = stub.Configure(
+                provider_pb2.ConfigureRequest(
+                    args=_to_struct(args),
+                    acceptSecrets=True,
+                    acceptResources=True,
+                    sends_old_inputs=True,
+                    sends_old_inputs_to_delete=True,
+                ),
+                timeout=timeout,
+            )
+        except grpc.FutureTimeoutError:
+            raise ProviderStartError(
+                f"could not connect to the provider server on port {port}; stderr:\n{self._stderr.text()}"
+            ) from None
+        except grpc.RpcError as err:
+            message, _ = _provider_message(_rpc_details(err))
+            raise ProviderStartError(
+                f"provider server failed its handshake: {message}; stderr:\n{self._stderr.text()}"
+            ) from err
+        self.plugin_version = info.version
+        self.capabilities = ProviderCapabilities(
+            accept_secrets=response.acceptSecrets,
+            accept_resources=response.acceptResources,
+            supports_preview=response.supportsPreview,
+            accept_outputs=response.acceptOutputs,
+        )
+        self._stub = stub
+
+    def stop(self) -> None:
+        """Close the channel and terminate the server (SIGKILL after ``stop_timeout``). Idempotent."""
+        with self._lock:
+            self._shutdown(kill=False)
+
+    def kill(self) -> None:
+        """SIGKILL the server, as if it crashed; later calls raise :class:`ProviderError` promptly."""
+        process = self._process
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
+
+    def _shutdown(self, *, kill: bool) -> None:
+        channel, self._channel, self._stub = self._channel, None, None
+        if channel is not None:
+            channel.close()
+        process = self._process
+        if process is not None and process.poll() is None:
+            if kill:
+                process.kill()
+            else:
+                process.terminate()
+            try:
+                process.wait(timeout=self.stop_timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for thread in self._threads:
+            thread.join(timeout=self.stop_timeout)
+
+    def __enter__(self) -> ProviderServer:
+        if self._process is None:
+            self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def pid(self) -> int | None:
+        """The server's process id, once started."""
+        return None if self._process is None else self._process.pid
+
+    @property
+    def returncode(self) -> int | None:
+        """The exit code once the server has exited (negative: killed by that signal), else ``None``."""
+        return None if self._process is None else self._process.poll()
+
+    def logs(self) -> ProviderLogs:
+        """What the server (and provider code in it) has printed so far; drained asynchronously."""
+        return ProviderLogs(stdout=self._stdout.text(), stderr=self._stderr.text())
+
+    # -- calls ---------------------------------------------------------------------------------
+
+    def _request_props(self, props: Mapping[str, Any] | None) -> struct_pb2.Struct:
+        """Serialize request properties; secrets are stripped unless Configure accepted them (never)."""
+        plain: Mapping[str, Any] = props or {}
+        if self.capabilities is None or not self.capabilities.accept_secrets:
+            plain, _ = unwrap_secrets(plain)
+        return _to_struct(plain)
+
+    def _invoke(self, operation: str, method: str, request: Any) -> Any:
+        with self._lock:
+            stub, process = self._stub, self._process
+        if stub is None or process is None:
+            raise ProviderError(operation, "provider server is not running (start() it first)")
+        code = process.poll()
+        if code is not None:
+            raise ProviderError(operation, f"provider server process exited with code {code}")
+        try:
+            return getattr(stub, method)(request, timeout=self.call_timeout)
+        except grpc.RpcError as err:
+            raise self._error(operation, err, process) from err
+
+    def _error(self, operation: str, err: grpc.RpcError, process: subprocess.Popen[bytes]) -> ProviderError:
+        code = cast("grpc.StatusCode | None", err.code()) if hasattr(err, "code") else None
+        details = _rpc_details(err)
+        if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED, grpc.StatusCode.INTERNAL):
+            try:  # a dying process can take a moment to be reaped
+                exit_code: int | None = process.wait(timeout=1.0)
+            except subprocess.TimeoutExpired:
+                exit_code = None
+            if exit_code is not None:
+                return ProviderError(
+                    operation,
+                    f"provider server process exited with code {exit_code}",
+                    details=details,
+                    code=code,
+                )
+        if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+            return ProviderError(
+                operation,
+                f"provider did not answer {operation} within {self.call_timeout:g} s",
+                details=details,
+                code=code,
+            )
+        message, exception_type = _provider_message(details)
+        return ProviderError(operation, message, details=details, code=code, exception_type=exception_type)
+
+    def check(self, urn: str, olds: Mapping[str, Any] | None, news: Mapping[str, Any]) -> CheckResponse:
+        """Check(olds, news). olds are the old *inputs*, or ``{}`` for a create or a replacement."""
+        name, type_ = _urn_name_type(urn)
+        request = provider_pb2.CheckRequest(
+            urn=urn, name=name, type=type_, olds=self._request_props(olds), news=self._request_props(news)
+        )
+        response = self._invoke("check", "Check", request)
+        return CheckResponse(
+            inputs=_from_struct(response.inputs),
+            failures=tuple(CheckFailure(f.property, f.reason) for f in response.failures),
+        )
+
+    def diff(
+        self,
+        id_: str,
+        urn: str,
+        olds: Mapping[str, Any],
+        news: Mapping[str, Any],
+        old_inputs: Mapping[str, Any] | None = None,
+        *,
+        ignore_changes: Sequence[str] = (),
+    ) -> DiffResponse:
+        """Diff: olds are the old *outputs*, news the checked inputs (the server ignores ``old_inputs``)."""
+        name, type_ = _urn_name_type(urn)
+        request = provider_pb2.DiffRequest(
+            id=id_,
+            urn=urn,
+            name=name,
+            type=type_,
+            olds=self._request_props(olds),
+            news=self._request_props(news),
+            old_inputs=self._request_props(old_inputs),
+            ignoreChanges=list(ignore_changes),
+        )
+        response = self._invoke("diff", "Diff", request)
+        changes: DiffChanges = "unknown"
+        if response.changes == provider_pb2.DiffResponse.DIFF_NONE:
+            changes = "none"
+        elif response.changes == provider_pb2.DiffResponse.DIFF_SOME:
+            changes = "some"
+        return DiffResponse(
+            changes=changes,
+            replaces=tuple(response.replaces),
+            delete_before_replace=response.deleteBeforeReplace,
+        )
+
+    def create(
+        self, urn: str, props: Mapping[str, Any], *, preview: bool = False, custom_timeout: float = 0
+    ) -> CreateResponse:
+        """Create from checked inputs.
+
+        The engine never sends ``preview=True`` here (the server does not claim ``supportsPreview``);
+        it is exposed only to probe the server. ``custom_timeout`` is the request's ``timeout`` field.
+        """
+        name, type_ = _urn_name_type(urn)
+        request = provider_pb2.CreateRequest(
+            urn=urn,
+            name=name,
+            type=type_,
+            properties=self._request_props(props),
+            preview=preview,
+            timeout=custom_timeout,
+        )
+        response = self._invoke("create", "Create", request)
+        return CreateResponse(id=response.id, outputs=_from_struct(response.properties))
+
+    def update(
+        self,
+        id_: str,
+        urn: str,
+        olds: Mapping[str, Any],
+        news: Mapping[str, Any],
+        old_inputs: Mapping[str, Any] | None = None,
+        *,
+        ignore_changes: Sequence[str] = (),
+        preview: bool = False,
+        custom_timeout: float = 0,
+    ) -> dict[str, Any]:
+        """Update: olds are the old *outputs*; returns new outputs (the default ``update()`` wipes them)."""
+        name, type_ = _urn_name_type(urn)
+        request = provider_pb2.UpdateRequest(
+            id=id_,
+            urn=urn,
+            name=name,
+            type=type_,
+            olds=self._request_props(olds),
+            news=self._request_props(news),
+            old_inputs=self._request_props(old_inputs),
+            ignoreChanges=list(ignore_changes),
+            preview=preview,
+            timeout=custom_timeout,
+        )
+        response = self._invoke("update", "Update", request)
+        return _from_struct(response.properties)
+
+    def read(
+        self,
+        id_: str,
+        urn: str,
+        props: Mapping[str, Any] | None,
+        inputs: Mapping[str, Any] | None = None,
+        *,
+        custom_timeout: float = 0,
+    ) -> ReadResponse:
+        """Read (refresh): props are the old outputs, inputs the old inputs. Check ``.gone`` for deletion."""
+        name, type_ = _urn_name_type(urn)
+        request = provider_pb2.ReadRequest(
+            id=id_,
+            urn=urn,
+            name=name,
+            type=type_,
+            properties=self._request_props(props),
+            inputs=self._request_props(inputs),
+            timeout=custom_timeout,
+        )
+        response = self._invoke("read", "Read", request)
+        new_inputs = _from_struct(response.inputs) if response.HasField("inputs") else None
+        return ReadResponse(id=response.id, outputs=_from_struct(response.properties), inputs=new_inputs)
+
+    def delete(
+        self,
+        id_: str,
+        urn: str,
+        props: Mapping[str, Any],
+        old_inputs: Mapping[str, Any] | None = None,
+        *,
+        custom_timeout: float = 0,
+    ) -> None:
+        """Delete: props are the old *outputs* (their ``__provider`` is the one used)."""
+        name, type_ = _urn_name_type(urn)
+        request = provider_pb2.DeleteRequest(
+            id=id_,
+            urn=urn,
+            name=name,
+            type=type_,
+            properties=self._request_props(props),
+            old_inputs=self._request_props(old_inputs),
+            timeout=custom_timeout,
+        )
+        self._invoke("delete", "Delete", request)
+
+
+def _rpc_details(err: grpc.RpcError) -> str:
+    details = err.details() if hasattr(err, "details") else None
+    return details if isinstance(details, str) else str(err)
