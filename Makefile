@@ -17,8 +17,8 @@ $(STAMP): $(PY) pyproject.toml
 install: $(STAMP)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check provider tests examples
-	$(VENV)/bin/ruff format --check provider tests examples
+	$(VENV)/bin/ruff check provider tests examples scripts __main__.py
+	$(VENV)/bin/ruff format --check provider tests examples scripts __main__.py
 	$(VENV)/bin/mypy
 
 pytest: $(STAMP)
