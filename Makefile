@@ -31,3 +31,6 @@ emulator: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .bench
+
+demo: $(STAMP)
+	$(PY) scripts/demo.py
