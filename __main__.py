@@ -1,9 +1,9 @@
 """The quick-start program: one WorkMail entity's primary email address, from stack config.
 
-    pulumi config set organizationId m-0123456789abcdef0123456789abcdef
-    pulumi config set entityId alice
-    pulumi config set email alice@new.example
-    pulumi up
+pulumi config set organizationId m-0123456789abcdef0123456789abcdef
+pulumi config set entityId alice
+pulumi config set email alice@new.example
+pulumi up
 """
 
 import pulumi
