@@ -218,6 +218,8 @@ class Backend:
         alias = spec["alias"]
         if not matches("OrganizationName", alias):
             raise ValueError(f"organization alias {alias!r} is not valid")
+        if any(o.alias.lower() == alias.lower() for o in self.organizations.values() if o.state != DELETED_ORG):
+            raise ValueError(f"organization alias {alias!r} is already in use")
         org_id = spec.get("id") or _org_id()
         if not matches("OrganizationId", org_id) or org_id in self.organizations:
             raise ValueError(f"organization id {org_id!r} is malformed or taken")
@@ -227,6 +229,7 @@ class Backend:
             name = domain["name"].lower()
             if not matches("WorkMailDomainName", name):
                 raise ValueError(f"domain {name!r} is not valid")
+            self._check_domain_free(name, org)
             org.domains[name] = Domain(name, verified=bool(domain.get("verified", True)))
             if domain.get("default"):
                 org.default_domain = name
@@ -253,6 +256,8 @@ class Backend:
             raise ValueError(f"entity id {entity.id} is used twice")
         org.entities[entity.id] = entity
         for address in ([item["email"]] if item.get("email") else []) + list(item.get("aliases", [])):
+            if not isinstance(address, str) or not matches("EmailAddress", address):
+                raise ValueError(f"address {address!r} of {name} is not a valid email address")
             self._check_address(org, address, entity)
         if item.get("email"):
             entity.email = item["email"]
@@ -462,14 +467,16 @@ class Backend:
 
     def describe_organization(self, p: Params) -> Result:
         org = self._org(p, active=False)
+        state = org.state
         if org.pending_describes > 0:
+            # This describe still sees the organization being created; the next one may see it Active.
             org.pending_describes -= 1
             if org.pending_describes == 0:
                 org.state, org.completed = ACTIVE, _now()
         out: Result = {
             "OrganizationId": org.id,
             "Alias": org.alias,
-            "State": org.state,
+            "State": state,
             "DirectoryType": "VpcDirectory" if org.directory_id else "WorkMailDirectory",
             "DefaultMailDomain": org.default_domain,
             "ARN": f"arn:aws:workmail:us-east-1:123456789012:organization/{org.id}",

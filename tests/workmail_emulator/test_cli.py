@@ -1,0 +1,310 @@
+"""The command line: python -m workmail_emulator and the workmail-emulator console script.
+
+Issue "Entry points" and "--state-file": first stdout line is the URL, start
+in under 2 s, clean shutdown on SIGTERM/SIGINT with state saved, atomic
+state writes, corrupt state file -> clear error and the file left untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from .emulator_testlib import raises_code, standard_seed
+
+URL_RE = re.compile(r"^http://127\.0\.0\.1:(\d+)$")
+BIN = Path(sys.executable).parent
+
+
+class Server:
+    def __init__(self, args: list[str], cmd: list[str] | None = None) -> None:
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen(
+            [*(cmd or [sys.executable, "-m", "workmail_emulator"]), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.first_line: str | None = None
+        self.startup_seconds: float | None = None
+
+    def read_url(self, timeout: float = 10.0) -> str:
+        box: list[str] = []
+        assert self.proc.stdout is not None
+        stdout = self.proc.stdout
+        t = threading.Thread(target=lambda: box.append(stdout.readline()), daemon=True)
+        t.start()
+        t.join(timeout)
+        assert box, f"no stdout line within {timeout} s"
+        self.startup_seconds = time.monotonic() - self.started
+        self.first_line = box[0].rstrip("\n")
+        return self.first_line
+
+    def client(self, url: str, key: str = "AKIDEMULATOR") -> Any:
+        return boto3.session.Session().client(
+            "workmail",
+            region_name="us-east-1",
+            endpoint_url=url,
+            aws_access_key_id=key,
+            aws_secret_access_key="secret",
+            config=Config(retries={"total_max_attempts": 1}),
+        )
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10.0) -> tuple[int, str]:
+        self.proc.send_signal(sig)
+        try:
+            _, err = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            _, err = self.proc.communicate()
+            pytest.fail(f"emulator did not exit within {timeout} s after signal {sig}")
+        return self.proc.returncode, err
+
+    def wait_exit(self, timeout: float = 10.0) -> tuple[int, str]:
+        try:
+            _, err = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            _, err = self.proc.communicate()
+            pytest.fail(f"emulator still running after {timeout} s")
+        return self.proc.returncode, err
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate()
+
+
+@pytest.fixture
+def spawn() -> Iterator[Any]:
+    servers: list[Server] = []
+
+    def start(*args: str, cmd: list[str] | None = None) -> Server:
+        s = Server(list(args), cmd)
+        servers.append(s)
+        return s
+
+    yield start
+    for s in servers:
+        s.kill()
+
+
+def _admin(url: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        data = json.dumps(body).encode() if body is not None else None
+        conn.request(method, path, body=data, headers={"Content-Type": "application/json"})
+        resp = conn.getresponse()
+        raw = resp.read()
+        return resp.status, json.loads(raw) if raw else None
+    finally:
+        conn.close()
+
+
+def test_prints_url_first_within_two_seconds_and_serves(spawn: Any) -> None:
+    server = spawn("--port", "0")
+    url = server.read_url()
+    assert URL_RE.match(url), url
+    assert server.startup_seconds is not None and server.startup_seconds < 2.0, server.startup_seconds
+    client = server.client(url)
+    assert client.list_organizations()["OrganizationSummaries"] == []
+    rc, err = server.stop(signal.SIGTERM)
+    assert rc == 0, err
+    assert "Traceback" not in err
+
+
+def test_sigint_shuts_down_cleanly(spawn: Any) -> None:
+    server = spawn("--port", "0")
+    url = server.read_url()
+    server.client(url).create_organization(Alias="sigint")
+    rc, err = server.stop(signal.SIGINT)
+    assert rc in (0, 130), (rc, err)
+    assert "Traceback" not in err
+
+
+def test_explicit_host_and_port(spawn: Any) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = spawn("--host", "127.0.0.1", "--port", str(port))
+    assert server.read_url() == f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+def test_console_script_does_the_same(spawn: Any) -> None:
+    script = BIN / "workmail-emulator"
+    if not script.exists():
+        pytest.skip("workmail-emulator console script is not installed in this environment")
+    server = spawn("--port", "0", cmd=[str(script)])
+    url = server.read_url()
+    assert URL_RE.match(url)
+    assert server.client(url).list_organizations()["OrganizationSummaries"] == []
+    rc, _ = server.stop()
+    assert rc == 0
+
+
+def test_state_file_persists_across_restart(spawn: Any, tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    first = spawn("--port", "0", "--state-file", str(state))
+    url = first.read_url()
+    wm = first.client(url)
+    org = wm.create_organization(Alias="persist")["OrganizationId"]
+    wm.register_mail_domain(OrganizationId=org, DomainName="persist.example")
+    status, _ = _admin(url, "POST", "/_emulator/domains/verify", {"organization_id": org, "domain": "persist.example"})
+    assert status == 200
+    uid = wm.create_user(OrganizationId=org, Name="pat", DisplayName="Pat")["UserId"]
+    wm.register_to_work_mail(OrganizationId=org, EntityId=uid, Email="pat@persist.example")
+    wm.update_primary_email_address(OrganizationId=org, EntityId=uid, Email="p@persist.example")
+    gone = wm.create_user(OrganizationId=org, Name="gone", DisplayName="Gone")["UserId"]
+    wm.delete_user(OrganizationId=org, UserId=gone)
+    rc, err = first.stop()
+    assert rc == 0, err
+    assert state.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json"], "temporary files left behind"
+
+    second = spawn("--port", "0", "--state-file", str(state))
+    url2 = second.read_url()
+    wm2 = second.client(url2)
+    desc = wm2.describe_organization(OrganizationId=org)
+    assert (desc["Alias"], desc["State"]) == ("persist", "Active")
+    user = wm2.describe_user(OrganizationId=org, UserId=uid)
+    assert (user["State"], user["Email"]) == ("ENABLED", "p@persist.example")
+    assert wm2.list_aliases(OrganizationId=org, EntityId=uid)["Aliases"] == ["pat@persist.example"]
+    dom = wm2.get_mail_domain(OrganizationId=org, DomainName="persist.example")
+    assert dom["OwnershipVerificationStatus"] == "VERIFIED"
+    assert wm2.describe_user(OrganizationId=org, UserId=gone)["State"] == "DELETED"
+    # Uniqueness rules still hold after loading.
+    with raises_code("EmailAddressInUseException"):
+        other = wm2.create_user(OrganizationId=org, Name="other", DisplayName="O")["UserId"]
+        wm2.register_to_work_mail(OrganizationId=org, EntityId=other, Email="pat@persist.example")
+    second.stop()
+
+
+def test_state_is_saved_on_sigint(spawn: Any, tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    first = spawn("--port", "0", "--state-file", str(state))
+    url = first.read_url()
+    org = first.client(url).create_organization(Alias="viasigint")["OrganizationId"]
+    first.stop(signal.SIGINT)
+    second = spawn("--port", "0", "--state-file", str(state))
+    url2 = second.read_url()
+    assert second.client(url2).describe_organization(OrganizationId=org)["Alias"] == "viasigint"
+    second.stop()
+
+
+def test_missing_state_file_starts_empty_and_is_created(spawn: Any, tmp_path: Path) -> None:
+    state = tmp_path / "sub" / "state.json"
+    state.parent.mkdir()
+    server = spawn("--port", "0", "--state-file", str(state))
+    url = server.read_url()
+    assert server.client(url).list_organizations()["OrganizationSummaries"] == []
+    rc, _ = server.stop()
+    assert rc == 0
+    assert state.exists()
+
+
+@pytest.mark.parametrize("content", [b"{not json", b"[1, 2, 3]", b"", b'{"organizations": "broken"}'])
+def test_corrupt_state_file_fails_clearly_and_is_left_untouched(spawn: Any, tmp_path: Path, content: bytes) -> None:
+    state = tmp_path / "state.json"
+    state.write_bytes(content)
+    before = state.stat().st_mtime_ns
+    server = spawn("--port", "0", "--state-file", str(state))
+    rc, err = server.wait_exit(timeout=10)
+    assert rc != 0
+    assert err.strip(), "expected an error message on stderr"
+    assert "state" in err.lower() or str(state) in err
+    assert "Traceback" not in err
+    assert state.read_bytes() == content
+    assert state.stat().st_mtime_ns == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json"]
+
+
+def test_seed_file_is_loaded_at_start(spawn: Any, tmp_path: Path) -> None:
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps(standard_seed()))
+    server = spawn("--port", "0", "--seed", str(seed))
+    url = server.read_url()
+    wm = server.client(url)
+    (summary,) = wm.list_organizations()["OrganizationSummaries"]
+    assert summary["Alias"] == "acme"
+    org = summary["OrganizationId"]
+    assert wm.describe_user(OrganizationId=org, UserId="alice")["Email"] == "alice@example.com"
+    assert wm.list_aliases(OrganizationId=org, EntityId=wm.describe_user(OrganizationId=org, UserId="alice")["UserId"])[
+        "Aliases"
+    ] == ["al@example.com"]
+    server.stop()
+
+
+def test_missing_seed_file_fails_with_message(spawn: Any, tmp_path: Path) -> None:
+    server = spawn("--port", "0", "--seed", str(tmp_path / "nope.json"))
+    rc, err = server.wait_exit(timeout=10)
+    assert rc != 0
+    assert err.strip()
+
+
+def test_access_keys_from_command_line(spawn: Any) -> None:
+    server = spawn("--port", "0", "--access-key", "AKIDONE", "--access-key", "AKIDTWO")
+    url = server.read_url()
+    for key in ("AKIDONE", "AKIDTWO"):
+        assert server.client(url, key).list_organizations()["OrganizationSummaries"] == []
+    with raises_code("UnrecognizedClientException"):
+        server.client(url, "AKIDEMULATOR").list_organizations()
+    server.stop()
+
+
+def test_settings_from_command_line_are_typed(spawn: Any) -> None:
+    server = spawn(
+        "--port",
+        "0",
+        "--setting",
+        "page_size=2",
+        "--setting",
+        "list_aliases_includes_primary=true",
+        "--setting",
+        "same_primary_update=InvalidParameterException",
+    )
+    url = server.read_url()
+    status, settings = _admin(url, "GET", "/_emulator/settings")
+    assert status == 200
+    assert settings["page_size"] == 2
+    assert settings["list_aliases_includes_primary"] is True
+    assert settings["same_primary_update"] == "InvalidParameterException"
+    server.stop()
+
+
+def test_unknown_setting_on_command_line_fails(spawn: Any) -> None:
+    server = spawn("--port", "0", "--setting", "no_such_setting=1")
+    rc, err = server.wait_exit(timeout=10)
+    assert rc != 0
+    assert err.strip()
+
+
+def test_help_exits_zero(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "workmail_emulator", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ},
+    )
+    assert out.returncode == 0
+    for flag in ("--port", "--state-file", "--seed", "--access-key", "--setting"):
+        assert flag in out.stdout
