@@ -137,6 +137,8 @@ def test_expected_error_reaches_user_as_one_line(server: ProviderServer, org: st
 
 def test_check_failure_names_property_over_grpc(server: ProviderServer) -> None:
     provider = serialize_provider(EntityPrimaryEmailProvider())
-    checked = server.check(URN, {}, {"__provider": provider, "organization_id": "m-1", "entity_id": "a b", "email": "x"})
+    checked = server.check(
+        URN, {}, {"__provider": provider, "organization_id": "m-1", "entity_id": "a b", "email": "x"}
+    )
     failed = {f.property for f in checked.failures}
     assert failed == {"organization_id", "entity_id", "email"}
