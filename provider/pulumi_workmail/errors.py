@@ -100,7 +100,8 @@ def translate(error: Exception, ctx: Context) -> WorkMailProviderError:
         )
     if isinstance(error, EndpointConnectionError | ConnectionClosedError | ReadTimeoutError):
         return WorkMailProviderError(
-            f"Could not reach WorkMail in {ctx.region} while trying to {ctx.operation}: {scrub(str(error))}. "
+            f"Could not reach WorkMail in {ctx.region} while trying to {ctx.operation}: "
+            f"{scrub(str(error)).rstrip('.')}. "
             "Check the network, or AWS_ENDPOINT_URL_WORKMAIL if you use an emulator; nothing was changed "
             "by this step unless a later refresh shows otherwise.",
             code="ConnectionError",
@@ -123,8 +124,9 @@ def email_in_use(ctx: Context) -> WorkMailProviderError:
 def _client_error(error: ClientError, ctx: Context) -> WorkMailProviderError:
     info = error.response.get("Error", {})
     code = str(info.get("Code", "Unknown"))
-    aws_message = scrub(str(info.get("Message") or "").strip().rstrip("."))
+    aws_message = " ".join(scrub(str(info.get("Message") or "")).split()).rstrip(".")
     attempts = int(error.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)) + 1
+    tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
     org = ctx.organization_id
     domain = ctx.email.rsplit("@", 1)[-1] if "@" in ctx.email else ""
 
@@ -135,8 +137,8 @@ def _client_error(error: ClientError, ctx: Context) -> WorkMailProviderError:
         return email_in_use(ctx)
     if code == "EntityNotFoundException":
         return fail(
-            f"No user, group or resource {_entity(ctx)} exists in organization {org} ({ctx.region}); check "
-            "entity_id (an entity id, an email address or a name)."
+            f"WorkMail found no {_entity(ctx)} in organization {org} ({ctx.region}); check entity_id (an entity "
+            "id, an email address or a name of a user, group or resource) and whether it was deleted."
         )
     if code == "EntityStateException":
         return fail(
@@ -161,7 +163,10 @@ def _client_error(error: ClientError, ctx: Context) -> WorkMailProviderError:
             "(resource `region`, stack config aws:region, or AWS_REGION)."
         )
     if code == "OrganizationStateException":
-        return fail(f"Organization {org} is not active (it may be creating, deleting or deleted); {aws_message}.")
+        return fail(
+            f"Organization {org} is not active (it may be creating, deleting or deleted: {aws_message}); wait "
+            "until DescribeOrganization shows it Active, or check organization_id."
+        )
     if code == "UnsupportedOperationException":
         return fail(
             f"Organization {org} does not allow this change ({aws_message}); its directory is probably "
@@ -175,7 +180,10 @@ def _client_error(error: ClientError, ctx: Context) -> WorkMailProviderError:
     if code == "DirectoryUnavailableException":
         return fail(f"The directory of organization {org} is unavailable; try again later.", retryable=True)
     if code == "InvalidParameterException":
-        return fail(f"WorkMail rejected the request to {ctx.operation}: {aws_message}.")
+        return fail(
+            f"WorkMail rejected the request to {ctx.operation}: {aws_message}. Check the email and entity_id "
+            "values (an address on a domain of the organization; an entity id, address or name)."
+        )
     if code == "LimitExceededException":
         return fail(
             f"WorkMail refused to {ctx.operation} because a limit was reached ({aws_message}); an entity "
@@ -183,7 +191,7 @@ def _client_error(error: ClientError, ctx: Context) -> WorkMailProviderError:
         )
     if code in _THROTTLE_CODES:
         return fail(
-            f"WorkMail throttled the request to {ctx.operation} after {attempts} attempts; run again later, "
+            f"WorkMail throttled the request to {ctx.operation} after {tries}; run again later, "
             "or allow more retries with AWS_MAX_ATTEMPTS.",
             retryable=True,
         )
@@ -203,8 +211,7 @@ def _client_error(error: ClientError, ctx: Context) -> WorkMailProviderError:
     status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
     if code in _SERVER_CODES or status >= 500:
         return fail(
-            f"WorkMail had an internal error ({code}) after {attempts} attempts while trying to {ctx.operation}; "
-            "run again.",
+            f"WorkMail had an internal error ({code}) after {tries} while trying to {ctx.operation}; run again.",
             retryable=True,
         )
     return fail(f"WorkMail {error.operation_name} failed with {code} while trying to {ctx.operation}: {aws_message}.")

@@ -56,6 +56,16 @@ def _same(a: str | None, b: str | None) -> bool:
     return (a or "").lower() == (b or "").lower()
 
 
+def _id_shaped(identifier: str) -> bool:
+    """Only an id can name an entity that exists but is not visible yet (created moments ago);
+    a name or email that resolves to nothing is a typo, reported at once."""
+    return identifier_kind(identifier) in ("uuid", "sid", "resource_id")
+
+
+def _transient(error: WorkMailProviderError, id_given: bool) -> bool:
+    return error.code in CONSISTENCY_CODES or (id_given and error.code == ENTITY_NOT_FOUND)
+
+
 def warn(message: str) -> None:
     """Provider stdout reaches the CLI's output; there is no engine to log to inside the provider."""
     print(f"warning: {message}", flush=True)
@@ -134,9 +144,7 @@ class EntityPrimaryEmailProvider(ResourceProvider):
     def _resolve(self, wm: WorkMail, props: Mapping[str, Any], deadline: Deadline) -> LiveEntity:
         """Find the entity and wait (bounded) until it is enabled, as one created moments ago may not be."""
         identifier = props["entity_id"]
-        # Only an id can name an entity that exists but is not visible yet; a name or email that
-        # resolves to nothing is a typo, reported at once.
-        id_shaped = identifier_kind(identifier) in ("uuid", "sid", "resource_id")
+        id_given = _id_shaped(identifier)
 
         def attempt() -> LiveEntity:
             entity = wm.find(identifier)
@@ -155,11 +163,11 @@ class EntityPrimaryEmailProvider(ResourceProvider):
                 )
             return entity
 
-        return deadline.retry(
-            attempt, lambda e: e.code in CONSISTENCY_CODES or (id_shaped and e.code == ENTITY_NOT_FOUND)
-        )
+        return deadline.retry(attempt, lambda e: _transient(e, id_given))
 
-    def _set_primary(self, wm: WorkMail, entity: LiveEntity, email: str, deadline: Deadline) -> LiveEntity:
+    def _set_primary(
+        self, wm: WorkMail, entity: LiveEntity, email: str, deadline: Deadline, *, id_given: bool
+    ) -> LiveEntity:
         """Write, then read back until WorkMail shows the change; a failed read-back never undoes a write."""
 
         def write() -> None:
@@ -179,7 +187,7 @@ class EntityPrimaryEmailProvider(ResourceProvider):
                     raise wm.in_use_error(entity, email) from None
                 raise
 
-        deadline.retry(write, lambda e: e.code in CONSISTENCY_CODES)
+        deadline.retry(write, lambda e: _transient(e, id_given))
         assumed = LiveEntity(entity.id, entity.type, entity.name, "ENABLED", email)
         while True:
             try:
@@ -219,7 +227,7 @@ class EntityPrimaryEmailProvider(ResourceProvider):
         entity = self._resolve(wm, props, deadline)
         original = entity.email
         if not _same(original, props["email"]):
-            entity = self._set_primary(wm, entity, props["email"], deadline)
+            entity = self._set_primary(wm, entity, props["email"], deadline, id_given=_id_shaped(props["entity_id"]))
         return CreateResult(f"{wm.organization_id}/{entity.id}", self._outputs(props, entity, original))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -232,7 +240,8 @@ class EntityPrimaryEmailProvider(ResourceProvider):
         )
         if not _same(entity.email, news["email"]):
             wm = self._workmail(news)
-            entity = self._set_primary(wm, entity, news["email"], self._deadline(news))
+            deadline = self._deadline(news)
+            entity = self._set_primary(wm, entity, news["email"], deadline, id_given=_id_shaped(news["entity_id"]))
         return UpdateResult(self._outputs(news, entity, olds.get("original_email")))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -263,27 +272,28 @@ class EntityPrimaryEmailProvider(ResourceProvider):
             return
         wm = self._workmail(props)
         try:
-            entity = wm.describe(props["entity_type"], props["resolved_entity_id"])
+            self._restore(wm, props, original)
         except WorkMailProviderError as error:
             if error.code in GONE_CODES:
-                return
-            raise
-        if entity.state == "DELETED" or _same(entity.email, original):
-            return
-        if entity.state != "ENABLED":
-            warn(f"{entity.label()} is {entity.state}; there is no primary address to restore to {original}.")
-            return
-        try:
-            self._write_restore(wm, entity, original, self._deadline(props))
-        except WorkMailProviderError as error:
+                return  # nothing left to restore
+            label = LiveEntity(
+                props["resolved_entity_id"], props["entity_type"], props.get("entity_name") or "", "", None
+            )
             raise WorkMailProviderError(
-                f"Could not restore {entity.label()}'s original primary address {original}: {error.message} "
+                f"Could not restore {label.label()}'s original primary address {original}: {error.message} "
                 'To drop this resource without touching WorkMail, set on_delete="retain", run `pulumi up`, '
                 "then delete it again.",
                 code=error.code,
             ) from None
 
-    def _write_restore(self, wm: WorkMail, entity: LiveEntity, original: str, deadline: Deadline) -> None:
+    def _restore(self, wm: WorkMail, props: Mapping[str, Any], original: str) -> None:
+        entity = wm.describe(props["entity_type"], props["resolved_entity_id"])
+        if entity.state == "DELETED" or _same(entity.email, original):
+            return
+        if entity.state != "ENABLED":
+            warn(f"{entity.label()} is {entity.state}; there is no primary address to restore to {original}.")
+            return
+
         def write() -> None:
             try:
                 wm.set_primary(entity, original)
@@ -292,7 +302,7 @@ class EntityPrimaryEmailProvider(ResourceProvider):
                     raise wm.in_use_error(entity, original) from None
                 raise
 
-        deadline.retry(write, lambda e: e.code in CONSISTENCY_CODES)
+        self._deadline(props).retry(write, lambda e: e.code in CONSISTENCY_CODES)
 
 
 class _TracebackShim:

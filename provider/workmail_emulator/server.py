@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 import os
 import random
-import socket
 import re
+import socket
 import tempfile
 import threading
 import time

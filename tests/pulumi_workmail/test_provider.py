@@ -1,0 +1,776 @@
+"""EntityPrimaryEmailProvider's lifecycle against the in-process WorkMail emulator (issue 3).
+
+Each test drives the provider class the way the dynamic-provider server does (``check``, ``diff``,
+``create``, ``update``, ``read``, ``delete``) and checks the result both in the provider's answer and in
+WorkMail itself (through a separate boto3 client). Request budgets are measured with the emulator's
+``/_emulator/stats`` counters, reset right before the step being measured.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from pulumi.dynamic import ConfigureRequest, CreateResult, ReadResult, UpdateResult
+from pulumi.dynamic.config import Config
+
+from pulumi_workmail import client as client_module
+from pulumi_workmail.errors import WorkMailProviderError
+
+from .conftest import CREDENTIAL_VALUES, UNKNOWN_ORG, World
+
+pytestmark = pytest.mark.timeout(60)
+
+STRICT_MODES = ("InvalidParameterException", "EmailAddressInUseException")
+OUTPUT_KEYS = {"resolved_entity_id", "entity_type", "entity_name", "original_email", "email"}
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def create(world: World, entity_id: str = "alice", email: str = "alice.new@example.com", **extra: Any) -> CreateResult:
+    result = world.provider.create(world.props(entity_id, email, **extra))
+    assert isinstance(result, CreateResult)
+    return result
+
+
+def olds_of(result: CreateResult | UpdateResult | ReadResult) -> dict[str, Any]:
+    """What the engine passes back as ``olds``: the outputs plus the serialized provider."""
+    outs = dict(result.outs or {})
+    outs["__provider"] = "serialized-provider"
+    return outs
+
+
+def update(world: World, created: CreateResult, email: str, **extra: Any) -> UpdateResult:
+    news = world.props(created.outs["entity_id"], email, **extra)
+    news["__provider"] = "serialized-provider"
+    result = world.provider.update(created.id, olds_of(created), news)
+    assert isinstance(result, UpdateResult)
+    return result
+
+
+def live_email(world: World, entity: str = "alice", entity_type: str = "USER") -> str | None:
+    email = world.describe(entity, entity_type).get("Email")
+    return None if email is None else str(email)
+
+
+def lower_set(values: list[str]) -> set[str]:
+    return {v.lower() for v in values}
+
+
+def remove_alias_from_alice_and_give_it_to_bob(world: World, address: str) -> None:
+    wm = world.wm()
+    wm.delete_alias(OrganizationId=world.org, EntityId=world.id_of("alice"), Alias=address)
+    wm.create_alias(OrganizationId=world.org, EntityId=world.id_of("bob"), Alias=address)
+
+
+# ------------------------------------------------------------------ create: resolution
+
+RESOLUTION_CASES = [
+    # (how entity_id is given, entity name, type, original primary)
+    ("user id", "alice", "USER", "alice@example.com"),
+    ("user name", "alice", "USER", "alice@example.com"),
+    ("user primary email", "alice", "USER", "alice@example.com"),
+    ("user alias", "alice", "USER", "alice@example.com"),
+    ("user name in other case", "alice", "USER", "alice@example.com"),
+    ("group name", "sales", "GROUP", "sales@example.com"),
+    ("group id", "sales", "GROUP", "sales@example.com"),
+    ("group email", "sales", "GROUP", "sales@example.com"),
+    ("resource name", "room-1", "RESOURCE", "room-1@example.com"),
+    ("resource id", "room-1", "RESOURCE", "room-1@example.com"),
+    ("resource email", "room-1", "RESOURCE", "room-1@example.com"),
+]
+
+
+def identifier_for(world: World, how: str, name: str) -> str:
+    return {
+        "user id": world.id_of(name),
+        "user name": name,
+        "user primary email": f"{name}@example.com",
+        "user alias": "al@example.com",
+        "user name in other case": name.upper(),
+        "group name": name,
+        "group id": world.id_of(name),
+        "group email": f"{name}@example.com",
+        "resource name": name,
+        "resource id": world.id_of(name),
+        "resource email": f"{name}@example.com",
+    }[how]
+
+
+@pytest.mark.parametrize(("how", "name", "entity_type", "original"), RESOLUTION_CASES)
+def test_create_resolves_entity_and_records_identity_outputs(
+    world: World, how: str, name: str, entity_type: str, original: str
+) -> None:
+    identifier = identifier_for(world, how, name)
+    result = create(world, identifier, f"{name}.primary@example.com")
+
+    entity_id = world.id_of(name)
+    assert result.id == f"{world.org}/{entity_id}"
+    outs = result.outs
+    assert outs["resolved_entity_id"] == entity_id
+    assert outs["entity_type"] == entity_type
+    assert outs["entity_name"] == name
+    assert outs["original_email"] == original
+    assert outs["email"] == f"{name}.primary@example.com"
+    assert outs["entity_id"] == identifier, "entity_id is kept as given"
+    assert outs["organization_id"] == world.org
+    assert outs["on_delete"] == "restore"
+    assert live_email(world, entity_id, entity_type) == f"{name}.primary@example.com"
+
+
+def test_create_adopts_when_address_already_primary_without_writing(world: World) -> None:
+    result = create(world, "alice", "alice@example.com")
+    assert world.stats().get("UpdatePrimaryEmailAddress", 0) == 0
+    assert result.id == f"{world.org}/{world.id_of('alice')}"
+    assert result.outs["email"] == "alice@example.com"
+    assert result.outs["original_email"] == "alice@example.com"
+    assert lower_set(world.aliases(world.id_of("alice"))) == {"al@example.com"}
+
+
+def test_create_adopts_case_insensitively(world: World) -> None:
+    result = create(world, "alice", "Alice@Example.COM")
+    assert world.stats().get("UpdatePrimaryEmailAddress", 0) == 0
+    assert result.outs["email"].lower() == "alice@example.com"
+    assert result.outs["original_email"] == "alice@example.com"
+
+
+def test_create_to_new_address_appends_old_primary_as_alias(world: World) -> None:
+    result = create(world, "alice", "alice.new@example.com")
+    assert result.outs["email"] == "alice.new@example.com"
+    assert live_email(world) == "alice.new@example.com"
+    assert lower_set(world.aliases(world.id_of("alice"))) == {"al@example.com", "alice@example.com"}
+
+
+def test_create_to_existing_alias_swaps_it_with_primary(world: World) -> None:
+    result = create(world, "alice", "al@example.com")
+    assert result.outs["email"] == "al@example.com"
+    assert result.outs["original_email"] == "alice@example.com"
+    assert live_email(world) == "al@example.com"
+    assert lower_set(world.aliases(world.id_of("alice"))) == {"alice@example.com"}
+
+
+def test_create_with_unknown_name_fails_at_once_without_retrying(world: World) -> None:
+    started = time.monotonic()
+    with pytest.raises(WorkMailProviderError) as caught:
+        create(world, "nobody", "nobody@example.com", wait_timeout_seconds=5)
+    assert time.monotonic() - started < 1.0
+    assert caught.value.code == "EntityNotFoundException"
+    assert "nobody" in caught.value.message
+    assert world.total() <= 3
+    assert world.stats().get("UpdatePrimaryEmailAddress", 0) == 0
+
+
+# -------------------------------------------------------------------------------- update
+
+
+def test_update_to_new_address_updates_in_place_and_keeps_all_outputs(world: World) -> None:
+    created = create(world, "alice", "alice.new@example.com")
+    updated = update(world, created, "alice.newer@example.com")
+
+    assert live_email(world) == "alice.newer@example.com"
+    assert lower_set(world.aliases(world.id_of("alice"))) == {
+        "al@example.com",
+        "alice@example.com",
+        "alice.new@example.com",
+    }
+    outs = updated.outs
+    assert outs["email"] == "alice.newer@example.com"
+    assert outs["original_email"] == "alice@example.com", "original_email is the primary before the FIRST change"
+    assert set(created.outs) <= set(outs), f"outputs dropped: {set(created.outs) - set(outs)}"
+    for key in ("resolved_entity_id", "entity_type", "entity_name", "organization_id", "entity_id", "on_delete"):
+        assert outs[key] == created.outs[key], key
+
+
+def test_update_to_alias_swaps_and_keeps_original_email(world: World) -> None:
+    created = create(world, "alice", "alice.new@example.com")
+    updated = update(world, created, "al@example.com")
+    assert live_email(world) == "al@example.com"
+    assert lower_set(world.aliases(world.id_of("alice"))) == {"alice@example.com", "alice.new@example.com"}
+    assert updated.outs["email"] == "al@example.com"
+    assert updated.outs["original_email"] == "alice@example.com"
+    assert set(updated.outs) >= OUTPUT_KEYS
+
+
+def test_update_back_to_original_swaps_original_back(world: World) -> None:
+    created = create(world, "sales", "team@example.com")
+    updated = update(world, created, "sales@example.com")
+    assert live_email(world, "sales", "GROUP") == "sales@example.com"
+    assert updated.outs["original_email"] == "sales@example.com"
+    assert updated.outs["entity_type"] == "GROUP"
+    assert lower_set(world.aliases(world.id_of("sales"))) == {"team@example.com"}
+
+
+def test_update_of_only_on_delete_makes_no_workmail_request(world: World) -> None:
+    created = create(world, "alice", "alice.new@example.com")
+    world.reset_stats()
+    updated = update(world, created, "alice.new@example.com", on_delete="retain")
+    assert world.total() == 0, world.stats()
+    assert updated.outs["on_delete"] == "retain"
+    assert updated.outs["email"] == "alice.new@example.com"
+    assert set(updated.outs) >= OUTPUT_KEYS
+    assert updated.outs["original_email"] == "alice@example.com"
+
+
+def test_update_switching_entity_id_to_same_entitys_id_makes_no_request(world: World) -> None:
+    created = create(world, "alice", "alice.new@example.com")
+    world.reset_stats()
+    news = world.props(world.id_of("alice"), "alice.new@example.com")
+    decision = world.provider.diff(created.id, olds_of(created), news)
+    assert decision.changes and not decision.replaces
+    updated = world.provider.update(created.id, olds_of(created), news)
+    assert world.total() == 0, world.stats()
+    assert updated.outs["entity_id"] == world.id_of("alice")
+    assert updated.outs["resolved_entity_id"] == world.id_of("alice")
+    assert updated.outs["original_email"] == "alice@example.com"
+
+
+def test_update_of_disabled_entity_fails_with_entity_state_message(world: World) -> None:
+    created = create(world, "alice", "alice.new@example.com", wait_timeout_seconds=0.2)
+    world.wm().deregister_from_work_mail(OrganizationId=world.org, EntityId=world.id_of("alice"))
+    with pytest.raises(WorkMailProviderError) as caught:
+        update(world, created, "alice.newer@example.com", wait_timeout_seconds=0.2)
+    assert caught.value.code == "EntityStateException"
+    message = caught.value.message
+    assert "alice" in message
+    assert "regist" in message.lower()
+    assert "\n" not in message
+
+
+# ---------------------------------------------------------------------------------- read
+
+
+def test_read_returns_live_email_in_outputs_and_inputs_after_out_of_band_change(world: World) -> None:
+    created = create(world, "alice", "alice.new@example.com")
+    world.wm().update_primary_email_address(
+        OrganizationId=world.org, EntityId=world.id_of("alice"), Email="console@example.com"
+    )
+    world.reset_stats()
+    result = world.provider.read(created.id, olds_of(created))
+
+    assert world.total() == 1, world.stats()
+    assert result.id == created.id
+    assert result.outs["email"] == "console@example.com"
+    assert result.inputs is not None
+    assert result.inputs["email"] == "console@example.com"
+    assert result.inputs["organization_id"] == world.org
+    assert result.inputs["entity_id"] == "alice"
+    assert not set(result.inputs) & {"resolved_entity_id", "entity_type", "original_email"}
+    for key in ("resolved_entity_id", "entity_type", "entity_name", "original_email"):
+        assert result.outs[key] == created.outs[key], key
+
+
+def test_read_without_drift_echoes_state(world: World) -> None:
+    created = create(world, "room-1", "room.big@example.com")
+    result = world.provider.read(created.id, olds_of(created))
+    assert result.id == created.id
+    assert result.outs["email"] == "room.big@example.com"
+    assert result.outs["entity_type"] == "RESOURCE"
+
+
+def test_read_of_deleted_entity_returns_empty_id(world: World) -> None:
+    created = create(world, "bob", "bob.new@example.com")
+    wm = world.wm()
+    wm.deregister_from_work_mail(OrganizationId=world.org, EntityId=world.id_of("bob"))
+    wm.delete_user(OrganizationId=world.org, UserId=world.id_of("bob"))
+    result = world.provider.read(created.id, olds_of(created))
+    assert result.id == ""
+
+
+def test_read_of_deleted_organization_returns_empty_id(world: World) -> None:
+    created = create(world, "alice", "alice.new@example.com")
+    world.wm().delete_organization(OrganizationId=world.org, DeleteDirectory=False, ForceDelete=True)
+    result = world.provider.read(created.id, olds_of(created))
+    assert result.id == ""
+
+
+def test_read_of_unknown_organization_returns_empty_id(world: World) -> None:
+    created = create(world, "alice", "alice.new@example.com")
+    olds = olds_of(created)
+    olds["organization_id"] = UNKNOWN_ORG
+    result = world.provider.read(f"{UNKNOWN_ORG}/{olds['resolved_entity_id']}", olds)
+    assert result.id == ""
+
+
+def test_read_of_disabled_entity_keeps_it_without_email_and_warns(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    created = create(world, "bob", "bob.new@example.com")
+    world.wm().deregister_from_work_mail(OrganizationId=world.org, EntityId=world.id_of("bob"))
+    capsys.readouterr()
+    result = world.provider.read(created.id, olds_of(created))
+
+    assert result.id == created.id
+    assert result.outs.get("email") is None
+    assert result.outs["resolved_entity_id"] == world.id_of("bob")
+    printed = capsys.readouterr()
+    text = printed.out + printed.err
+    assert "bob" in text
+    assert world.id_of("bob") in text
+    assert "regist" in text.lower()
+
+
+# -------------------------------------------------------------------------------- delete
+
+
+def test_delete_with_restore_swaps_original_back(world: World) -> None:
+    created = create(world, "alice", "alice.new@example.com")
+    world.reset_stats()
+    world.provider.delete(created.id, olds_of(created))
+    assert world.total() <= 2, world.stats()
+    assert live_email(world) == "alice@example.com"
+    aliases = lower_set(world.aliases(world.id_of("alice")))
+    assert aliases == {"al@example.com", "alice.new@example.com"}, "the managed address becomes an alias"
+
+
+def test_delete_when_original_already_primary_makes_no_write(world: World) -> None:
+    created = create(world, "alice", "alice.new@example.com")
+    world.wm().update_primary_email_address(
+        OrganizationId=world.org, EntityId=world.id_of("alice"), Email="alice@example.com"
+    )
+    world.reset_stats()
+    world.provider.delete(created.id, olds_of(created))
+    assert world.stats().get("UpdatePrimaryEmailAddress", 0) == 0
+    assert live_email(world) == "alice@example.com"
+
+
+def test_delete_of_adopted_resource_makes_no_write(world: World) -> None:
+    created = create(world, "alice", "alice@example.com")
+    world.reset_stats()
+    world.provider.delete(created.id, olds_of(created))
+    assert world.stats().get("UpdatePrimaryEmailAddress", 0) == 0
+    assert live_email(world) == "alice@example.com"
+
+
+def test_delete_with_retain_makes_no_request_and_leaves_address(world: World) -> None:
+    created = create(world, "alice", "alice.new@example.com", on_delete="retain")
+    world.reset_stats()
+    world.provider.delete(created.id, olds_of(created))
+    assert world.total() == 0, world.stats()
+    assert live_email(world) == "alice.new@example.com"
+
+
+def test_delete_when_entity_deleted_succeeds(world: World) -> None:
+    created = create(world, "bob", "bob.new@example.com")
+    wm = world.wm()
+    wm.deregister_from_work_mail(OrganizationId=world.org, EntityId=world.id_of("bob"))
+    wm.delete_user(OrganizationId=world.org, UserId=world.id_of("bob"))
+    world.provider.delete(created.id, olds_of(created))
+
+
+def test_delete_when_organization_deleted_succeeds(world: World) -> None:
+    created = create(world, "alice", "alice.new@example.com")
+    world.wm().delete_organization(OrganizationId=world.org, DeleteDirectory=False, ForceDelete=True)
+    world.provider.delete(created.id, olds_of(created))
+
+
+def test_delete_when_organization_unknown_succeeds(world: World) -> None:
+    created = create(world, "alice", "alice.new@example.com")
+    olds = olds_of(created)
+    olds["organization_id"] = UNKNOWN_ORG
+    world.provider.delete(f"{UNKNOWN_ORG}/{olds['resolved_entity_id']}", olds)
+
+
+def test_delete_when_original_now_used_elsewhere_fails_naming_cause_and_retain(world: World) -> None:
+    created = create(world, "alice", "alice.new@example.com")
+    remove_alias_from_alice_and_give_it_to_bob(world, "alice@example.com")
+    with pytest.raises(WorkMailProviderError) as caught:
+        world.provider.delete(created.id, olds_of(created))
+    message = caught.value.message
+    assert "\n" not in message
+    assert "alice@example.com" in message
+    assert "already used by" in message
+    assert "bob" in message and world.id_of("bob") in message, "names who holds the address now"
+    assert 'on_delete="retain"' in message
+    assert live_email(world) == "alice.new@example.com", "nothing changed"
+
+
+def test_delete_when_original_domain_gone_fails_naming_cause_and_retain(world: World) -> None:
+    created = create(world, "alice", "alice.new@example.com")
+    world.fault(operation="UpdatePrimaryEmailAddress", error="MailDomainNotFoundException", count=1)
+    with pytest.raises(WorkMailProviderError) as caught:
+        world.provider.delete(created.id, olds_of(created))
+    message = caught.value.message
+    assert "\n" not in message
+    assert "example.com" in message
+    assert "not registered" in message
+    assert 'on_delete="retain"' in message
+
+
+# -------------------------------------------------------- same-as-current strict switch
+
+
+@pytest.mark.parametrize("mode", STRICT_MODES)
+def test_strict_same_primary_mode_does_not_break_adopting_create(world: World, mode: str) -> None:
+    world.settings(same_primary_update=mode)
+    result = create(world, "alice", "alice@example.com")
+    assert result.outs["email"] == "alice@example.com"
+    assert world.stats().get("UpdatePrimaryEmailAddress", 0) == 0
+
+
+@pytest.mark.parametrize("mode", STRICT_MODES)
+def test_strict_same_primary_mode_does_not_break_create_and_update(world: World, mode: str) -> None:
+    world.settings(same_primary_update=mode)
+    created = create(world, "alice", "alice.new@example.com")
+    updated = update(world, created, "al@example.com")
+    assert updated.outs["email"] == "al@example.com"
+    world.provider.delete(created.id, olds_of(updated))
+    assert live_email(world) == "alice@example.com"
+
+
+@pytest.mark.parametrize("mode", STRICT_MODES)
+def test_strict_same_primary_mode_tolerated_when_state_is_stale(world: World, mode: str) -> None:
+    """State says alice.new, someone already set alice.newer by hand: updating to alice.newer must succeed."""
+    world.settings(same_primary_update=mode)
+    created = create(world, "alice", "alice.new@example.com")
+    world.wm().update_primary_email_address(
+        OrganizationId=world.org, EntityId=world.id_of("alice"), Email="alice.newer@example.com"
+    )
+    updated = update(world, created, "alice.newer@example.com")
+    assert updated.outs["email"] == "alice.newer@example.com"
+    assert live_email(world) == "alice.newer@example.com"
+
+
+@pytest.mark.parametrize("mode", STRICT_MODES)
+def test_strict_same_primary_mode_still_reports_real_conflicts(world: World, mode: str) -> None:
+    world.settings(same_primary_update=mode)
+    created = create(world, "alice", "alice.new@example.com")
+    with pytest.raises(WorkMailProviderError) as caught:
+        update(world, created, "bob@example.com")
+    assert caught.value.code == "EmailAddressInUseException"
+    assert "bob" in caught.value.message
+
+
+# ------------------------------------------------------------------ eventual consistency
+
+
+def test_create_polls_read_back_until_lagging_change_is_visible(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.lag(3)
+    result = create(world, "alice", "alice.new@example.com")
+    assert result.outs["email"] == "alice.new@example.com"
+    assert world.stats()["DescribeUser"] >= 1 + 4, "resolve, then 3 stale reads and the fresh one"
+    assert "warning" not in capsys.readouterr().out.lower()
+
+
+def test_update_polls_read_back_until_lagging_change_is_visible(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    created = create(world, "sales", "team@example.com")
+    world.lag(3)
+    world.reset_stats()
+    updated = update(world, created, "sales.team@example.com")
+    assert updated.outs["email"] == "sales.team@example.com"
+    assert world.stats()["DescribeGroup"] >= 4
+    assert "warning" not in capsys.readouterr().out.lower()
+
+
+def test_create_read_back_that_never_catches_up_warns_and_keeps_new_address(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.lag(1000)
+    result = create(world, "alice", "alice.new@example.com", wait_timeout_seconds=0.2)
+    assert result.outs["email"] == "alice.new@example.com"
+    out = capsys.readouterr().out
+    assert "alice.new@example.com" in out
+    assert "refresh" in out
+
+
+def test_create_by_id_retries_entity_not_found_until_visible(world: World) -> None:
+    world.fault(operation="DescribeUser", error="EntityNotFoundException", count=2)
+    result = create(world, world.id_of("alice"), "alice.new@example.com")
+    assert result.outs["email"] == "alice.new@example.com"
+    assert result.outs["resolved_entity_id"] == world.id_of("alice")
+    assert world.stats()["DescribeUser"] >= 3
+
+
+def test_create_by_resource_id_retries_entity_not_found_until_visible(world: World) -> None:
+    world.fault(operation="DescribeResource", error="EntityNotFoundException", count=2)
+    result = create(world, world.id_of("room-1"), "room.big@example.com")
+    assert result.outs["email"] == "room.big@example.com"
+
+
+def test_write_retries_entity_not_found_for_id_shaped_entity_id(world: World) -> None:
+    """The spec retries EntityNotFoundException whenever entity_id is an id, not only while resolving."""
+    world.fault(operation="UpdatePrimaryEmailAddress", error="EntityNotFoundException", count=2)
+    result = create(world, world.id_of("alice"), "alice.new@example.com")
+    assert result.outs["email"] == "alice.new@example.com"
+    assert world.stats()["UpdatePrimaryEmailAddress"] == 3
+
+
+def test_create_by_name_does_not_retry_entity_not_found(world: World) -> None:
+    world.fault(operation="DescribeUser", error="EntityNotFoundException", count=2)
+    started = time.monotonic()
+    with pytest.raises(WorkMailProviderError) as caught:
+        create(world, "alice", "alice.new@example.com", wait_timeout_seconds=5)
+    assert time.monotonic() - started < 1.0
+    assert caught.value.code == "EntityNotFoundException"
+    assert world.total() <= 3, world.stats()
+
+
+def test_create_by_unknown_id_gives_up_after_wait_timeout(world: World) -> None:
+    missing = "12345678-1234-1234-1234-123456789012"
+    started = time.monotonic()
+    with pytest.raises(WorkMailProviderError) as caught:
+        create(world, missing, "x@example.com", wait_timeout_seconds=0.3)
+    elapsed = time.monotonic() - started
+    assert 0.25 <= elapsed < 3
+    assert caught.value.code == "EntityNotFoundException"
+    assert missing in caught.value.message
+
+
+def test_create_waits_for_disabled_entity_to_be_registered(world: World) -> None:
+    """An entity pulumi-aws created moments ago may still be DISABLED: create waits (bounded) for it."""
+    carol = world.id_of("carol")
+    wm = world.wm()
+
+    def register_later() -> None:
+        time.sleep(0.3)
+        wm.register_to_work_mail(OrganizationId=world.org, EntityId=carol, Email="carol@example.com")
+
+    thread = threading.Thread(target=register_later)
+    thread.start()
+    try:
+        result = create(world, carol, "carol.new@example.com", wait_timeout_seconds=10)
+    finally:
+        thread.join()
+    assert result.outs["original_email"] == "carol@example.com"
+    assert result.outs["email"] == "carol.new@example.com"
+    assert live_email(world, carol) == "carol.new@example.com"
+
+
+@pytest.mark.parametrize("code", ["EntityStateException", "MailDomainStateException"])
+def test_write_retries_consistency_errors_then_succeeds(world: World, code: str) -> None:
+    world.fault(operation="UpdatePrimaryEmailAddress", error=code, count=2)
+    result = create(world, "alice", "alice.new@example.com")
+    assert result.outs["email"] == "alice.new@example.com"
+    assert world.stats()["UpdatePrimaryEmailAddress"] == 3
+    assert live_email(world) == "alice.new@example.com"
+
+
+def test_update_write_retries_entity_state_then_succeeds(world: World) -> None:
+    created = create(world, "alice", "alice.new@example.com")
+    world.fault(operation="UpdatePrimaryEmailAddress", error="EntityStateException", count=2)
+    updated = update(world, created, "alice.newer@example.com")
+    assert updated.outs["email"] == "alice.newer@example.com"
+
+
+def test_failed_read_back_after_successful_write_does_not_fail_create(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The first DescribeUser (resolve) passes, the second (read back, after the write) fails.
+    world.fault(operation="DescribeUser", error="DirectoryUnavailableException", every=2, count=1)
+    result = create(world, "alice", "alice.new@example.com")
+    assert world.stats()["UpdatePrimaryEmailAddress"] == 1
+    assert result.outs["email"] == "alice.new@example.com"
+    assert result.outs["original_email"] == "alice@example.com"
+    assert result.outs["resolved_entity_id"] == world.id_of("alice")
+    out = capsys.readouterr().out
+    assert "warning" in out.lower()
+    assert "alice.new@example.com" in out
+    assert "refresh" in out
+    assert live_email(world) == "alice.new@example.com"
+
+
+def test_failed_read_back_after_successful_update_does_not_fail_update(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    created = create(world, "alice", "alice.new@example.com")
+    world.fault(operation="DescribeUser", error="InternalFailure", status=500, count=10)
+    world.monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    world.monkeypatch.setattr("pulumi_workmail.client._CLIENTS", {})
+    updated = update(world, created, "alice.newer@example.com")
+    assert updated.outs["email"] == "alice.newer@example.com"
+    assert updated.outs["original_email"] == "alice@example.com"
+    assert "warning" in capsys.readouterr().out.lower()
+
+
+# ---------------------------------------------------------------------- request budgets
+
+
+@pytest.mark.parametrize(
+    ("how", "name", "budget"),
+    [
+        ("user id", "alice", 3),
+        ("user primary email", "alice", 3),
+        ("user alias", "alice", 3),
+        ("user name", "alice", 3),
+        ("resource id", "room-1", 3),
+        ("group name", "sales", 5),
+        ("resource name", "room-1", 5),
+    ],
+)
+def test_create_request_budget(world: World, how: str, name: str, budget: int) -> None:
+    identifier = identifier_for(world, how, name)
+    world.reset_stats()
+    create(world, identifier, f"{name}.budget@example.com")
+    assert world.stats().get("UpdatePrimaryEmailAddress") == 1
+    assert world.total() <= budget, world.stats()
+
+
+@pytest.mark.parametrize(
+    ("how", "name", "budget"),
+    [
+        ("user id", "alice", 3),
+        ("user primary email", "alice", 3),
+        ("user name", "alice", 3),
+        ("resource id", "room-1", 3),
+        ("group name", "sales", 5),
+        ("resource name", "room-1", 5),
+    ],
+)
+def test_adopt_costs_at_least_one_request_fewer_than_a_writing_create(
+    world: World, how: str, name: str, budget: int
+) -> None:
+    identifier = identifier_for(world, how, name)
+    world.reset_stats()
+    create(world, identifier, f"{name}@example.com")
+    adopt = world.total()
+    assert world.stats().get("UpdatePrimaryEmailAddress", 0) == 0
+    assert adopt <= budget - 1, world.stats()
+
+    world.reset_stats()
+    create(world, identifier, f"{name}.budget@example.com")
+    writing = world.total()
+    assert adopt <= writing - 1, (adopt, writing)
+
+
+def test_update_request_budget(world: World) -> None:
+    created = create(world, "sales", "team@example.com")
+    world.reset_stats()
+    update(world, created, "sales.team@example.com")
+    assert world.total() <= 2, world.stats()
+    assert world.stats().get("UpdatePrimaryEmailAddress") == 1
+
+
+def test_read_request_budget_is_one_per_resource(world: World) -> None:
+    results = [
+        create(world, "alice", "alice.new@example.com"),
+        create(world, "sales", "team@example.com"),
+        create(world, "room-1", "room.big@example.com"),
+    ]
+    world.reset_stats()
+    for result in results:
+        world.provider.read(result.id, olds_of(result))
+    assert world.total() == 3, world.stats()
+
+
+def test_delete_with_restore_request_budget(world: World) -> None:
+    created = create(world, "room-1", "room.big@example.com")
+    world.reset_stats()
+    world.provider.delete(created.id, olds_of(created))
+    assert world.total() <= 2, world.stats()
+    assert live_email(world, "room-1", "RESOURCE") == "room-1@example.com"
+
+
+def test_delete_with_retain_request_budget_is_zero(world: World) -> None:
+    created = create(world, "sales", "team@example.com", on_delete="retain")
+    world.reset_stats()
+    world.provider.delete(created.id, olds_of(created))
+    assert world.total() == 0, world.stats()
+
+
+def test_check_and_diff_make_no_request(world: World) -> None:
+    created = create(world, "alice", "alice.new@example.com")
+    world.reset_stats()
+    provider = world.provider
+    for _ in range(20):
+        news_raw = {
+            "organization_id": world.org,
+            "entity_id": "alice",
+            "email": "alice.newer@example.com",
+            "wait_timeout_seconds": 2,
+            "__provider": "serialized-provider",
+        }
+        checked = provider.check(olds_of(created), news_raw)
+        assert checked.failures == []
+        decision = provider.diff(created.id, olds_of(created), checked.inputs)
+        assert decision.changes is True
+        assert not decision.replaces
+        # And a no-op preview (same inputs as the state).
+        same = provider.check(olds_of(created), {**news_raw, "email": "alice.new@example.com"})
+        assert provider.diff(created.id, olds_of(created), same.inputs).changes is False
+    assert world.total() == 0, world.stats()
+
+
+# ------------------------------------------------------------------- credential hygiene
+
+
+def test_no_credential_value_appears_in_outputs(world: World) -> None:
+    created = create(world, "alice", "alice.new@example.com")
+    updated = update(world, created, "al@example.com")
+    read = world.provider.read(created.id, olds_of(updated))
+    blob = repr((created.id, created.outs, updated.outs, read.outs, read.inputs))
+    for value in CREDENTIAL_VALUES:
+        assert value not in blob
+
+
+def test_provider_holds_no_client_or_credentials_after_use(world: World) -> None:
+    create(world, "alice", "alice.new@example.com")
+    state = repr(vars(world.provider))
+    for value in CREDENTIAL_VALUES:
+        assert value not in state
+    assert "botocore" not in state and "boto3" not in state
+
+
+# ---------------------------------------------------------------------------- configuration
+
+
+def configure(world: World, **config: str) -> None:
+    world.provider.configure(ConfigureRequest(Config(config, "workmail-test")))
+
+
+def test_stack_aws_region_is_used_when_environment_has_none(world: World) -> None:
+    world.monkeypatch.delenv("AWS_REGION")
+    configure(world, **{"aws:region": "us-east-1"})
+    result = create(world, "alice", "alice.new@example.com")
+    assert result.outs["email"] == "alice.new@example.com"
+
+
+def test_resource_region_wins_over_stack_config_and_environment(world: World) -> None:
+    configure(world, **{"aws:region": "us-west-2"})
+    with pytest.raises(WorkMailProviderError) as caught:
+        create(world, "alice", "alice.new@example.com", organization_id=UNKNOWN_ORG, region="eu-west-1")
+    assert "eu-west-1" in caught.value.message
+    assert "us-west-2" not in caught.value.message
+
+
+def test_stack_aws_region_wins_over_environment(world: World) -> None:
+    configure(world, **{"aws:region": "us-west-2"})
+    with pytest.raises(WorkMailProviderError) as caught:
+        create(world, "alice", "alice.new@example.com", organization_id=UNKNOWN_ORG)
+    assert "us-west-2" in caught.value.message
+
+
+def test_stack_aws_profile_wins_over_aws_profile_env(world: World) -> None:
+    world.monkeypatch.setenv("AWS_PROFILE", "env-profile")
+    configure(world, **{"aws:region": "us-east-1", "aws:profile": "stack-profile"})
+    with pytest.raises(WorkMailProviderError) as caught:
+        create(world)
+    assert "stack-profile" in caught.value.message
+    assert "\n" not in caught.value.message
+
+
+def test_one_client_is_shared_by_concurrent_calls(world: World) -> None:
+    targets = [("alice", "alice.c@example.com"), ("bob", "bob.c@example.com"), ("sales", "sales.c@example.com")]
+    results: list[Any] = []
+    errors: list[BaseException] = []
+
+    def run(entity: str, email: str) -> None:
+        try:
+            results.append(create(world, entity, email))
+        except BaseException as error:  # surfaced below
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=target) for target in targets]
+    threads += [threading.Thread(target=world.provider.check, args=({}, world.props())) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert len(results) == 3
+    assert client_module.client_count() == 1
