@@ -34,7 +34,8 @@ class DemoFailure(Exception):
 
 
 def banner(text: str) -> None:
-    print(f"\n\033[1m== {text}\033[0m", flush=True)
+    bold, plain = ("\033[1m", "\033[0m") if sys.stdout.isatty() else ("", "")
+    print(f"\n{bold}== {text}{plain}", flush=True)
 
 
 def expect(condition: bool, claim: str) -> None:
@@ -141,11 +142,12 @@ def main() -> int:
             live.show()
 
             result = run("pulumi preview", stack.preview)
-            expect(changes(result).get("create") == 1, "preview plans to create 1 EntityPrimaryEmail")
+            planned = changes(result)
+            expect(planned.get("create") == 2, "preview plans to create the EntityPrimaryEmail (and the stack)")
             expect(live.primary() == ORIGINAL, f"preview changed nothing: {ENTITY}'s primary is still {ORIGINAL}")
 
             result = run("pulumi up", stack.up)
-            expect(changes(result).get("create") == 1, "up created 1 resource")
+            expect(changes(result).get("create") == 2, "up created the EntityPrimaryEmail (and the stack)")
             live.show()
             expect(live.primary() == DECLARED, f"{ENTITY}'s primary is now {DECLARED}")
             expect(ORIGINAL in live.aliases(), f"the old primary {ORIGINAL} stayed on as an alias (no mailbox lost)")
@@ -167,7 +169,7 @@ def main() -> int:
             expect(live.primary() == DECLARED, f"the declared primary {DECLARED} is back")
 
             result = run("pulumi destroy", stack.destroy)
-            expect(changes(result).get("delete") == 1, "destroy deleted 1 resource")
+            expect(changes(result).get("delete") == 2, "destroy deleted the EntityPrimaryEmail (and the stack)")
             live.show()
             expect(live.primary() == ORIGINAL, f"on_delete=restore put the original primary {ORIGINAL} back")
         banner("demo passed: every step did what it claims")

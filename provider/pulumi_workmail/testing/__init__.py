@@ -1,8 +1,20 @@
 """Test support: drive the real Pulumi dynamic-provider server over gRPC, exactly as the engine does.
 
-See :mod:`pulumi_workmail.testing._server` for why this exists and how calls map to the engine's.
+See :mod:`pulumi_workmail.testing._server` for why this exists and how calls map to the engine's, and
+:mod:`pulumi_workmail.testing._runner` for ``OfflineStack``, which runs a whole program that way (a test
+and demo driver, not the Pulumi engine; its docstring lists where the two differ).
 """
 
+from ._runner import (
+    DestroyResult,
+    OfflineCommandError,
+    OfflineStack,
+    PreviewResult,
+    RefreshResult,
+    Step,
+    UpdateSummary,
+    UpResult,
+)
 from ._server import (
     PROVIDER_KEY,
     SECRET_SIG,
@@ -34,14 +46,22 @@ __all__ = [
     "CheckFailure",
     "CheckResponse",
     "CreateResponse",
+    "DestroyResult",
     "DiffChanges",
     "DiffResponse",
+    "OfflineCommandError",
+    "OfflineStack",
+    "PreviewResult",
     "ProviderCapabilities",
     "ProviderError",
     "ProviderLogs",
     "ProviderServer",
     "ProviderStartError",
     "ReadResponse",
+    "RefreshResult",
+    "Step",
+    "UpResult",
+    "UpdateSummary",
     "is_secret",
     "serialize_provider",
     "unwrap_secrets",

@@ -1,0 +1,198 @@
+"""The offline runner's stack state: one JSON file per stack, shaped like a Pulumi checkpoint where it can be.
+
+Resources use the checkpoint's field names (``urn``, ``custom``, ``delete``, ``id``, ``type``, ``inputs``,
+``outputs``, ``parent``, ``dependencies`` ...) under ``deployment.resources``, so an assertion written
+against ``pulumi.automation``'s ``export_stack().deployment`` reads this too. Secret values keep the wire
+wrapper ``{SIG_KEY: SECRET_SIG, "value": ...}``: they are *marked* secret but stored in plain text (the
+engine encrypts them). The stack config lives in the same file, since there is no ``Pulumi.<stack>.yaml``.
+
+Writes are atomic (temporary file, fsync, rename), so a crash never leaves a half-written state.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+STATE_VERSION: Final = 1
+STACK_TYPE: Final = "pulumi:pulumi:Stack"
+DYNAMIC_TYPE_PREFIX: Final = "pulumi-python:dynamic"
+_NOTE: Final = (
+    "Stack state written by the pulumi_workmail.testing offline runner. Not a Pulumi checkpoint: "
+    "secret values are marked but stored in plain text."
+)
+
+
+@dataclass(frozen=True)
+class ConfigEntry:
+    """One stack config value: always a string, as the engine stores it, plus its secret flag."""
+
+    value: str
+    secret: bool = False
+
+
+@dataclass(frozen=True)
+class ResourceState:
+    """One resource as stored: checked inputs, outputs (both with secrets wrapped) and its options.
+
+    ``delete`` marks a replaced resource whose deletion has not run yet (the engine's pending-delete).
+    Frozen so that records can be shared between worker threads and swapped atomically.
+    """
+
+    urn: str
+    type: str
+    custom: bool
+    id: str = ""
+    inputs: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    parent: str = ""
+    dependencies: tuple[str, ...] = ()
+    property_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    protect: bool = False
+    retain_on_delete: bool = False
+    delete_before_replace: bool | None = None
+    ignore_changes: tuple[str, ...] = ()
+    replace_on_changes: tuple[str, ...] = ()
+    additional_secret_outputs: tuple[str, ...] = ()
+    custom_timeouts: dict[str, str] = field(default_factory=dict)
+    deleted_with: str = ""
+    delete: bool = False
+
+    @property
+    def name(self) -> str:
+        """The logical name: the URN's last segment."""
+        return self.urn.split("::", 3)[-1]
+
+    @property
+    def dynamic(self) -> bool:
+        """Whether the Python dynamic provider manages it (everything else needs no provider call)."""
+        return self.custom and self.type.startswith(DYNAMIC_TYPE_PREFIX)
+
+    def depends_on(self) -> set[str]:
+        """Every URN this resource must outlive: dependencies, property dependencies, parent, deletedWith."""
+        urns = set(self.dependencies)
+        for values in self.property_dependencies.values():
+            urns.update(values)
+        urns.update(u for u in (self.parent, self.deleted_with) if u)
+        urns.discard(self.urn)
+        return urns
+
+    def to_json(self) -> dict[str, Any]:
+        """The checkpoint-like JSON form; empty optional fields are left out, as the engine does."""
+        data: dict[str, Any] = {"urn": self.urn, "custom": self.custom}
+        if self.delete:
+            data["delete"] = True
+        if self.id:
+            data["id"] = self.id
+        data["type"] = self.type
+        data["inputs"] = self.inputs
+        data["outputs"] = self.outputs
+        optional: dict[str, Any] = {
+            "parent": self.parent,
+            "protect": self.protect,
+            "retainOnDelete": self.retain_on_delete,
+            "dependencies": list(self.dependencies),
+            "propertyDependencies": {key: list(urns) for key, urns in self.property_dependencies.items()},
+            "additionalSecretOutputs": list(self.additional_secret_outputs),
+            "customTimeouts": self.custom_timeouts,
+            "ignoreChanges": list(self.ignore_changes),
+            "replaceOnChanges": list(self.replace_on_changes),
+            "deletedWith": self.deleted_with,
+        }
+        data.update({key: value for key, value in optional.items() if value})
+        if self.delete_before_replace is not None:
+            data["deleteBeforeReplace"] = self.delete_before_replace
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ResourceState:
+        dbr = data.get("deleteBeforeReplace")
+        return cls(
+            urn=str(data["urn"]),
+            type=str(data["type"]),
+            custom=bool(data.get("custom", False)),
+            id=str(data.get("id", "")),
+            inputs=dict(data.get("inputs") or {}),
+            outputs=dict(data.get("outputs") or {}),
+            parent=str(data.get("parent", "")),
+            dependencies=tuple(data.get("dependencies") or ()),
+            property_dependencies={
+                str(key): tuple(urns) for key, urns in (data.get("propertyDependencies") or {}).items()
+            },
+            protect=bool(data.get("protect", False)),
+            retain_on_delete=bool(data.get("retainOnDelete", False)),
+            delete_before_replace=None if dbr is None else bool(dbr),
+            ignore_changes=tuple(data.get("ignoreChanges") or ()),
+            replace_on_changes=tuple(data.get("replaceOnChanges") or ()),
+            additional_secret_outputs=tuple(data.get("additionalSecretOutputs") or ()),
+            custom_timeouts={str(k): str(v) for k, v in (data.get("customTimeouts") or {}).items()},
+            deleted_with=str(data.get("deletedWith", "")),
+            delete=bool(data.get("delete", False)),
+        )
+
+
+@dataclass
+class StackState:
+    """Config plus resources (in dependency order: the engine's checkpoint invariant)."""
+
+    project: str
+    stack: str
+    config: dict[str, ConfigEntry] = field(default_factory=dict)
+    resources: list[ResourceState] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": STATE_VERSION,
+            "note": _NOTE,
+            "project": self.project,
+            "stack": self.stack,
+            "config": {key: {"value": e.value, "secret": e.secret} for key, e in sorted(self.config.items())},
+            "deployment": {"resources": [resource.to_json() for resource in self.resources]},
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], *, project: str, stack: str) -> StackState:
+        version = data.get("version")
+        if version != STATE_VERSION:
+            raise ValueError(f"unsupported offline state version {version!r} (expected {STATE_VERSION})")
+        config = {
+            str(key): ConfigEntry(str(entry["value"]), bool(entry.get("secret", False)))
+            for key, entry in (data.get("config") or {}).items()
+        }
+        resources = [ResourceState.from_json(item) for item in (data.get("deployment") or {}).get("resources", [])]
+        return cls(project=project, stack=stack, config=config, resources=resources)
+
+
+def state_path(state_dir: str | os.PathLike[str], project: str, stack: str) -> Path:
+    """``<state_dir>/<project>/<stack>.json``, like the file backend's per-project stack layout."""
+    return Path(state_dir) / project / f"{stack}.json"
+
+
+def load_state(path: Path, *, project: str, stack: str) -> StackState:
+    """The stored state, or an empty stack when the file does not exist yet."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return StackState(project=project, stack=stack)
+    return StackState.from_json(json.loads(text), project=project, stack=stack)
+
+
+def save_state(path: Path, state: StackState) -> None:
+    """Write atomically: readers see the old file or the new one, never a torn write."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(state.to_json(), indent=2, sort_keys=False) + "\n"
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
