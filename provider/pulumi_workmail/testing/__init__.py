@@ -5,6 +5,7 @@ See :mod:`pulumi_workmail.testing._server` for why this exists and how calls map
 and demo driver, not the Pulumi engine; its docstring lists where the two differ).
 """
 
+from ._automation import AutomationStack, cli_available
 from ._runner import (
     DestroyResult,
     OfflineCommandError,
@@ -43,6 +44,7 @@ __all__ = [
     "SECRET_SIG",
     "SIG_KEY",
     "UNKNOWN",
+    "AutomationStack",
     "CheckFailure",
     "CheckResponse",
     "CreateResponse",
@@ -62,6 +64,7 @@ __all__ = [
     "Step",
     "UpResult",
     "UpdateSummary",
+    "cli_available",
     "is_secret",
     "serialize_provider",
     "unwrap_secrets",
