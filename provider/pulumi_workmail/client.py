@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass
+import time
+import weakref
+from collections import deque
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
@@ -33,6 +36,17 @@ LOOKUP_ORDER = {
     "email": ("USER", "GROUP", "RESOURCE"),
     "name": ("USER", "GROUP", "RESOURCE"),
 }
+
+# Listing: one List* page of 100 answers up to 100 reads of a refresh or destroy.
+LIST_CALLS = {
+    "USER": ("list_users", "Users"),
+    "GROUP": ("list_groups", "Groups"),
+    "RESOURCE": ("list_resources", "Resources"),
+}
+BATCH_ENV = "PULUMI_WORKMAIL_BATCH_READS"
+BATCH_AFTER = 3  # reads of one organization and type within the window before listing pays off
+BATCH_WINDOW = 10.0  # seconds in which those reads must fall
+LISTING_TTL = 30.0  # seconds a listing answers reads (one refresh or destroy pass)
 
 _CLIENTS: dict[tuple[str | None, str | None, str | None, str | None], Any] = {}
 _CLIENTS_LOCK = threading.Lock()
@@ -74,6 +88,35 @@ class LiveEntity:
         return f"{self.type.lower()} {self.name} ({self.id})"
 
 
+@dataclass
+class _Listing:
+    """What one List* pass saw of an organization's entities of one type.
+
+    ``written`` holds every entity this process has written to; they are never answered from a listing
+    (which may have been taken while the write was in flight).
+    """
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    recent: deque[float] = field(default_factory=deque)
+    entities: dict[str, LiveEntity] | None = None
+    fetched: float = 0.0
+    written: set[str] = field(default_factory=set)
+
+    def fresh(self, now: float) -> bool:
+        return self.entities is not None and now - self.fetched < LISTING_TTL
+
+
+# Per client (weakly, so a discarded client takes its listings along), per (organization, type).
+_LISTINGS: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], _Listing]] = weakref.WeakKeyDictionary()
+_LISTINGS_LOCK = threading.Lock()
+
+
+def _listing(client: Any, organization_id: str, entity_type: str) -> _Listing:
+    with _LISTINGS_LOCK:
+        per_client = _LISTINGS.setdefault(client, {})
+        return per_client.setdefault((organization_id, entity_type), _Listing())
+
+
 class WorkMail:
     """WorkMail calls for one organization, each translated into a ``WorkMailProviderError`` on failure."""
 
@@ -81,6 +124,54 @@ class WorkMail:
         self.client = client
         self.organization_id = organization_id
         self.region = str(getattr(client.meta, "region_name", None) or "the configured region")
+
+    def read(self, entity_type: str, entity_id: str) -> LiveEntity:
+        """Describe one entity, or answer from a listing when many reads of its kind arrive together.
+
+        A refresh or destroy of N resources then costs about N/100 List* pages instead of N Describe
+        calls. An entity this process has written to is always described again, so a read never returns
+        what was there before our own write.
+        """
+        if os.environ.get(BATCH_ENV, "1") == "0":
+            return self.describe(entity_type, entity_id)
+        listing = _listing(self.client, self.organization_id, entity_type)
+        now = time.monotonic()
+        with listing.lock:
+            listing.recent.append(now)
+            while listing.recent and now - listing.recent[0] > BATCH_WINDOW:
+                listing.recent.popleft()
+            use_listing = entity_id not in listing.written and (listing.fresh(now) or len(listing.recent) > BATCH_AFTER)
+            if use_listing and not listing.fresh(now):
+                # Single flight: readers of the same kind wait for this one listing.
+                listing.entities = self._list(entity_type)
+                listing.fetched = time.monotonic()
+            cached = listing.entities.get(entity_id) if use_listing and listing.entities is not None else None
+        return cached if cached is not None else self.describe(entity_type, entity_id)
+
+    def _list(self, entity_type: str) -> dict[str, LiveEntity]:
+        method, key = LIST_CALLS[entity_type]
+        ctx = self.context(f"list the {entity_type.lower()}s of the organization")
+        found: dict[str, LiveEntity] = {}
+        token: str | None = None
+        while True:
+            page = self._call(method, ctx, MaxResults=100, **({"NextToken": token} if token else {}))
+            for item in page.get(key, []):
+                entity = LiveEntity(
+                    str(item["Id"]),
+                    entity_type,
+                    str(item.get("Name") or ""),
+                    str(item.get("State") or ""),
+                    item.get("Email"),
+                )
+                found[entity.id] = entity
+            token = page.get("NextToken")
+            if not token:
+                return found
+
+    def _wrote(self, entity: LiveEntity) -> None:
+        listing = _listing(self.client, self.organization_id, entity.type)
+        with listing.lock:
+            listing.written.add(entity.id)
 
     def context(self, operation: str, entity: str = "", email: str = "", owner: str = "") -> Context:
         return Context(operation, self.organization_id, self.region, entity, email, owner)
@@ -121,6 +212,7 @@ class WorkMail:
 
     def set_primary(self, entity: LiveEntity, email: str) -> None:
         ctx = self.context(f"set the primary address of {entity.label()} to {email}", entity.label(), email)
+        self._wrote(entity)  # before the call: even a failed or timed-out write may have landed
         self._call("update_primary_email_address", ctx, EntityId=entity.id, Email=email)
 
     def in_use_error(self, entity: LiveEntity, email: str) -> WorkMailProviderError:

@@ -247,7 +247,7 @@ class EntityPrimaryEmailProvider(ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         wm = self._workmail(props)
         try:
-            entity = wm.describe(props["entity_type"], props["resolved_entity_id"])
+            entity = wm.read(props["entity_type"], props["resolved_entity_id"])
         except WorkMailProviderError as error:
             if error.code in GONE_CODES:
                 return ReadResult("", {})
@@ -287,7 +287,7 @@ class EntityPrimaryEmailProvider(ResourceProvider):
             ) from None
 
     def _restore(self, wm: WorkMail, props: Mapping[str, Any], original: str) -> None:
-        entity = wm.describe(props["entity_type"], props["resolved_entity_id"])
+        entity = wm.read(props["entity_type"], props["resolved_entity_id"])
         if entity.state == "DELETED" or _same(entity.email, original):
             return
         if entity.state != "ENABLED":

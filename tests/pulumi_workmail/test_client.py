@@ -1,0 +1,96 @@
+"""The boto3 adapter: batched reads for refresh/destroy, and one shared client per process."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from pulumi_workmail import client as client_module
+from pulumi_workmail.client import WorkMail, workmail_client
+from workmail_emulator import Emulator, running
+
+USERS = 200
+
+
+@pytest.fixture(scope="module")
+def big_org() -> Any:
+    users = [{"name": f"u{i:03d}", "email": f"u{i:03d}@example.com"} for i in range(USERS)]
+    seed = {"organizations": [{"alias": "big", "domains": [{"name": "example.com", "verified": True}], "users": users}]}
+    with running(seed=seed) as emu:
+        yield emu
+
+
+@pytest.fixture()
+def wm(big_org: Emulator, monkeypatch: pytest.MonkeyPatch) -> WorkMail:
+    monkeypatch.setattr(client_module, "_CLIENTS", {})
+    monkeypatch.setenv("AWS_ENDPOINT_URL_WORKMAIL", big_org.url)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDCLIENT")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "client")
+    monkeypatch.delenv(client_module.BATCH_ENV, raising=False)
+    big_org.admin("POST", "/_emulator/stats/reset")
+    assert big_org.seed_result is not None
+    return WorkMail(workmail_client("us-east-1", None), big_org.seed_result["organizations"]["big"]["id"])
+
+
+def _ids(emu: Emulator) -> list[str]:
+    assert emu.seed_result is not None
+    return list(emu.seed_result["organizations"]["big"]["users"].values())
+
+
+def _calls(emu: Emulator) -> dict[str, int]:
+    return dict(emu.admin("GET", "/_emulator/stats")[1]["calls"])
+
+
+def test_reading_200_entities_costs_at_most_10_requests(big_org: Emulator, wm: WorkMail) -> None:
+    ids = _ids(big_org)
+    with ThreadPoolExecutor(4) as pool:
+        seen = list(pool.map(lambda i: wm.read("USER", i), ids))
+    assert [e.email for e in seen] == [f"u{i:03d}@example.com" for i in range(USERS)]
+    calls = _calls(big_org)
+    assert sum(calls.values()) <= 10, calls
+    assert calls.get("ListUsers", 0) >= 2, "201 users need at least two pages of 100"
+
+
+def test_a_few_reads_use_describe_only(big_org: Emulator, wm: WorkMail) -> None:
+    for entity_id in _ids(big_org)[:2]:
+        wm.read("USER", entity_id)
+    assert _calls(big_org) == {"DescribeUser": 2}
+
+
+def test_entity_written_by_this_process_is_never_answered_from_a_listing(big_org: Emulator, wm: WorkMail) -> None:
+    ids = _ids(big_org)
+    for entity_id in ids[:10]:
+        wm.read("USER", entity_id)  # the listing is now warm
+    target = wm.read("USER", ids[5])
+    wm.set_primary(target, "u005.renamed@example.com")
+    big_org.admin("POST", "/_emulator/stats/reset")
+    assert wm.read("USER", ids[5]).email == "u005.renamed@example.com"
+    assert _calls(big_org) == {"DescribeUser": 1}
+    wm.set_primary(target, "u005@example.com")
+
+
+def test_entity_missing_from_the_listing_is_described(big_org: Emulator, wm: WorkMail) -> None:
+    ids = _ids(big_org)
+    for entity_id in ids[:10]:
+        wm.read("USER", entity_id)
+    with pytest.raises(client_module.WorkMailProviderError) as caught:
+        wm.read("USER", "00000000-0000-0000-0000-000000000000")
+    assert caught.value.code == "EntityNotFoundException"
+
+
+def test_batching_can_be_turned_off(big_org: Emulator, wm: WorkMail, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(client_module.BATCH_ENV, "0")
+    for entity_id in _ids(big_org)[:20]:
+        wm.read("USER", entity_id)
+    assert _calls(big_org) == {"DescribeUser": 20}
+
+
+def test_one_client_per_region_profile_and_endpoint(big_org: Emulator, wm: WorkMail) -> None:
+    first = workmail_client("us-east-1", None)
+    assert workmail_client("us-east-1", None) is first
+    assert workmail_client("eu-west-1", None) is not first
+    with ThreadPoolExecutor(8) as pool:
+        clients = set(map(id, pool.map(lambda _: workmail_client("us-east-1", None), range(32))))
+    assert clients == {id(first)}
