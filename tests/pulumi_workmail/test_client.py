@@ -94,3 +94,24 @@ def test_one_client_per_region_profile_and_endpoint(big_org: Emulator, wm: WorkM
     with ThreadPoolExecutor(8) as pool:
         clients = set(map(id, pool.map(lambda _: workmail_client("us-east-1", None), range(32))))
     assert clients == {id(first)}
+
+
+@pytest.mark.parametrize(("max_attempts", "expected"), [(None, 3), ("2", 2)])
+def test_retries_follow_botocore_standard_mode_and_aws_max_attempts(
+    big_org: Emulator, wm: WorkMail, monkeypatch: pytest.MonkeyPatch, max_attempts: str | None, expected: int
+) -> None:
+    monkeypatch.setattr(client_module, "_CLIENTS", {})
+    if max_attempts is None:
+        monkeypatch.delenv("AWS_MAX_ATTEMPTS", raising=False)
+    else:
+        monkeypatch.setenv("AWS_MAX_ATTEMPTS", max_attempts)
+    fresh = WorkMail(workmail_client("us-east-1", None), wm.organization_id)
+    big_org.admin("POST", "/_emulator/faults", {"operation": "DescribeUser", "error": "ThrottlingException"})
+    try:
+        with pytest.raises(client_module.WorkMailProviderError) as caught:
+            fresh.describe("USER", _ids(big_org)[0])
+    finally:
+        big_org.admin("DELETE", "/_emulator/faults")
+    assert caught.value.code == "ThrottlingException"
+    assert _calls(big_org) == {"DescribeUser": expected}
+    assert f"after {expected} attempts" in caught.value.message
