@@ -779,73 +779,21 @@ class Backend:
         views = [self._view(org, e) for e in org.entities.values() if e.type == etype]
         return [v for v in views if v is not None and all(filters[k](v, val) for k, val in given.items())]
 
+    def _list_response(
+        self, p: Params, etype: str, key: str, filters: dict[str, Callable[[Entity, Any], bool]]
+    ) -> Result:
+        entities = self._list(p, etype, filters)
+        page, token = self._page(entities, p, f"{key}:{p['OrganizationId']}:{p.get('Filters')}")
+        return _compact({key: [_summary(e) for e in page], "NextToken": token})
+
     def list_users(self, p: Params) -> Result:
-        users = self._list(
-            p,
-            "USER",
-            {
-                "UsernamePrefix": lambda e, v: e.name.lower().startswith(v.lower()),
-                "DisplayNamePrefix": lambda e, v: (e.display_name or "").lower().startswith(v.lower()),
-                "PrimaryEmailPrefix": lambda e, v: (e.email or "").lower().startswith(v.lower()),
-                "State": lambda e, v: e.state == v,
-                "IdentityProviderUserIdPrefix": lambda e, v: False,
-            },
-        )
-        page, token = self._page(users, p, f"users:{p['OrganizationId']}:{p.get('Filters')}")
-        items = [
-            _compact(
-                {
-                    "Id": e.id,
-                    "Email": e.email,
-                    "Name": e.name,
-                    "DisplayName": e.display_name,
-                    "State": e.state,
-                    "UserRole": e.role,
-                    "EnabledDate": e.enabled_date,
-                    "DisabledDate": e.disabled_date,
-                }
-            )
-            for e in page
-        ]
-        return _compact({"Users": items, "NextToken": token})
+        return self._list_response(p, "USER", "Users", _USER_FILTERS)
 
     def list_groups(self, p: Params) -> Result:
-        groups = self._list(p, "GROUP", _NAME_FILTERS)
-        page, token = self._page(groups, p, f"groups:{p['OrganizationId']}:{p.get('Filters')}")
-        items = [
-            _compact(
-                {
-                    "Id": e.id,
-                    "Email": e.email,
-                    "Name": e.name,
-                    "State": e.state,
-                    "EnabledDate": e.enabled_date,
-                    "DisabledDate": e.disabled_date,
-                }
-            )
-            for e in page
-        ]
-        return _compact({"Groups": items, "NextToken": token})
+        return self._list_response(p, "GROUP", "Groups", _NAME_FILTERS)
 
     def list_resources(self, p: Params) -> Result:
-        resources = self._list(p, "RESOURCE", _NAME_FILTERS)
-        page, token = self._page(resources, p, f"resources:{p['OrganizationId']}:{p.get('Filters')}")
-        items = [
-            _compact(
-                {
-                    "Id": e.id,
-                    "Email": e.email,
-                    "Name": e.name,
-                    "Type": e.resource_type,
-                    "State": e.state,
-                    "EnabledDate": e.enabled_date,
-                    "DisabledDate": e.disabled_date,
-                    "Description": e.description,
-                }
-            )
-            for e in page
-        ]
-        return _compact({"Resources": items, "NextToken": token})
+        return self._list_response(p, "RESOURCE", "Resources", _NAME_FILTERS)
 
     # ------------------------------------------------------------- aliases
 
@@ -929,6 +877,25 @@ class Backend:
         entity.email = email
         return {}
 
+
+def _summary(e: Entity) -> dict[str, Any]:
+    """A List* item: the members every entity type shares, plus its type's own."""
+    own: dict[str, Any] = {
+        "USER": {"DisplayName": e.display_name, "UserRole": e.role},
+        "GROUP": {},
+        "RESOURCE": {"Type": e.resource_type, "Description": e.description},
+    }[e.type]
+    common = {"Id": e.id, "Email": e.email, "Name": e.name, "State": e.state}
+    return _compact({**common, **own, "EnabledDate": e.enabled_date, "DisabledDate": e.disabled_date})
+
+
+_USER_FILTERS: dict[str, Callable[[Entity, Any], bool]] = {
+    "UsernamePrefix": lambda e, v: e.name.lower().startswith(v.lower()),
+    "DisplayNamePrefix": lambda e, v: (e.display_name or "").lower().startswith(v.lower()),
+    "PrimaryEmailPrefix": lambda e, v: (e.email or "").lower().startswith(v.lower()),
+    "State": lambda e, v: e.state == v,
+    "IdentityProviderUserIdPrefix": lambda e, v: False,
+}
 
 _NAME_FILTERS: dict[str, Callable[[Entity, Any], bool]] = {
     "NamePrefix": lambda e, v: e.name.lower().startswith(v.lower()),
