@@ -77,8 +77,13 @@ class Deadline:
     def __init__(self, seconds: float, *, first: float | None = None, sleep: Callable[[float], None] = time.sleep):
         self.end = time.monotonic() + seconds
         self.seconds = seconds
-        self.delay = first if first is not None else float(os.environ.get(POLL_ENV, "0.5"))
+        self.first = first if first is not None else float(os.environ.get(POLL_ENV, "0.5"))
+        self.delay = self.first
         self.sleep = sleep
+
+    def restart_backoff(self) -> None:
+        """A new phase (e.g. the read-back after waiting for the entity) polls quickly again."""
+        self.delay = self.first
 
     def pause(self) -> bool:
         """Sleep before the next try; False once the wait is used up."""
@@ -188,6 +193,7 @@ class EntityPrimaryEmailProvider(ResourceProvider):
                 raise
 
         deadline.retry(write, lambda e: _transient(e, id_given))
+        deadline.restart_backoff()
         assumed = LiveEntity(entity.id, entity.type, entity.name, "ENABLED", email)
         while True:
             try:

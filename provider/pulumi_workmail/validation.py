@@ -37,6 +37,9 @@ ORGANIZATION_ID_RE = re.compile(r"\Am-[0-9a-f]{32}\Z")
 ENTITY_ID_RE = re.compile(r"\A[a-zA-Z0-9._%+@-]+\Z")
 EMAIL_RE = re.compile(r"\A[a-zA-Z0-9._%+-]{1,64}@[a-zA-Z0-9.-]+\.[a-zA-Z-]{2,}\Z")
 REGION_RE = re.compile(r"\A[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}\Z")
+# "%0a", "%2e%2e%2f": percent-escapes are legal characters for WorkMail but only ever smuggle a newline
+# or a path into logs and URLs; no real id, name or address needs one.
+_PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 _RESOURCE_ID_RE = re.compile(r"\Ar-[0-9a-f]{32}\Z")
 _UUID_RE = re.compile(r"\A[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z", re.IGNORECASE)
 _SID_RE = re.compile(r"\AS-1(?:-[0-9]+)+\Z")
@@ -104,12 +107,18 @@ def _is_entity_id(v: object) -> bool:
         and 1 <= len(v) <= _ENTITY_ID_MAX
         and ENTITY_ID_RE.match(v) is not None
         and v.strip(".") != ""
+        and _PERCENT_ESCAPE.search(v) is None
     )
 
 
 def _is_email(v: object) -> bool:
     # Length first: it bounds the regex's backtracking on huge inputs.
-    return isinstance(v, str) and 1 <= len(v) <= _EMAIL_MAX and EMAIL_RE.match(v) is not None
+    return (
+        isinstance(v, str)
+        and 1 <= len(v) <= _EMAIL_MAX
+        and EMAIL_RE.match(v) is not None
+        and _PERCENT_ESCAPE.search(v) is None
+    )
 
 
 def _is_on_delete(v: object) -> bool:
@@ -134,13 +143,13 @@ _RULES: dict[str, tuple[Callable[[object], bool], str]] = {
     "entity_id": (
         _is_entity_id,
         "entity_id must be a WorkMail entity id, email address or name: 1-256 characters from letters, "
-        "digits and . _ % + @ - (not only dots), e.g. alice, alice@example.com or "
+        "digits and . _ % + @ - (not only dots, no %XX escapes), e.g. alice, alice@example.com or "
         "12345678-1234-1234-1234-123456789012 (a group whose name has spaces must be given by id or email)",
     ),
     "email": (
         _is_email,
         "email must be an address like alice@example.com: at most 254 characters, a local part of 1-64 "
-        "characters from letters, digits and . _ % + -, and a top-level domain without digits",
+        "characters from letters, digits and . _ % + - (no %XX escapes), and a top-level domain without digits",
     ),
     "on_delete": (
         _is_on_delete,

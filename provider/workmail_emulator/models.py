@@ -383,9 +383,15 @@ class Backend:
                 raise exc.NameAvailabilityException(f"Name {name} is already in use.")
 
     def _before_write(self, org: Organization, entity_id: str, entity: Entity | None) -> None:
-        """Remember what readers keep seeing for ``lag_reads`` reads (eventual consistency)."""
+        """Remember what readers keep seeing for ``lag_reads`` reads (eventual consistency).
+
+        A write to an entity that is still lagging keeps the older snapshot (readers have not seen the
+        first write yet either) and restarts the count: "created, then registered" stays invisible.
+        """
         if self.lag_reads > 0:
-            self._lag[(org.id, entity_id)] = (self.lag_reads, copy.deepcopy(entity))
+            key = (org.id, entity_id)
+            snapshot = self._lag[key][1] if key in self._lag else copy.deepcopy(entity)
+            self._lag[key] = (self.lag_reads, snapshot)
 
     def _view(self, org: Organization, entity: Entity) -> Entity | None:
         """What a read sees of ``entity``: itself, or its previous state while a write is still lagging."""

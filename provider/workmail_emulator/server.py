@@ -6,6 +6,7 @@ connections), checks SigV4 credentials the way AWS refuses them, and persists st
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -54,6 +55,7 @@ class FaultRule:
     latency_ms: int = 0
     count: int | None = None
     drop: bool = False
+    after: bool = False  # fire after the operation ran: "write applied, answer lost"
     matched: int = 0
     fired: int = 0
 
@@ -61,7 +63,7 @@ class FaultRule:
     def parse(cls, body: Any) -> FaultRule:
         if not isinstance(body, dict):
             raise ValueError("a fault rule is a JSON object")
-        allowed = {"operation", "error", "status", "rate", "every", "latency_ms", "count", "drop"}
+        allowed = {"operation", "error", "status", "rate", "every", "latency_ms", "count", "drop", "after"}
         unknown = set(body) - allowed
         if unknown:
             raise ValueError(f"unknown fault rule keys: {', '.join(sorted(unknown))}")
@@ -315,11 +317,30 @@ class _Handler(BaseHTTPRequestHandler):
         if self.server.emulator.verbose:
             super().log_message(format, *args)
 
+    def handle(self) -> None:
+        # A client that hangs up mid-answer is routine (timeouts, dropped-connection faults), not an error.
+        with contextlib.suppress(ConnectionError):
+            super().handle()
+
     def _body(self) -> bytes | None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
+        """The request body; None (after answering) when it cannot be read, and the connection closes."""
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length < 0:
+                raise ValueError(length)
+        except ValueError:
+            self.close_connection = True
+            self._send_error(exc.SerializationException("The Content-Length header is not a valid length."))
             return None
-        return self.rfile.read(length) if length else b""
+        if length > MAX_BODY:
+            self.close_connection = True
+            self._send_error(exc.RequestEntityTooLargeException(f"The request body exceeds {MAX_BODY} bytes."))
+            return None
+        raw = self.rfile.read(length) if length else b""
+        if len(raw) < length:  # the client went away mid-body: nothing to answer
+            self.close_connection = True
+            return None
+        return raw
 
     def _send(self, status: int, payload: bytes, content_type: str, extra: dict[str, str] | None = None) -> None:
         self.send_response(status)
@@ -346,22 +367,12 @@ class _Handler(BaseHTTPRequestHandler):
             return
         raw = self._body()
         if raw is None:
-            self.close_connection = True
-            self._send_error(exc.RequestEntityTooLargeException(f"The request body exceeds {MAX_BODY} bytes."))
             return
         emulator = self.server.emulator
         name = operation_name(self.headers.get("X-Amz-Target"))
         rule = emulator.choose_fault(name or "(none)")
-        if rule is not None:
-            if rule.latency_ms:
-                time.sleep(rule.latency_ms / 1000)
-            if rule.drop:
-                self.close_connection = True
-                return
-            injected = rule.error_response()
-            if injected is not None:
-                self._send_error(injected)
-                return
+        if rule is not None and not rule.after and self._inject(rule):
+            return
         try:
             emulator.check_auth(self.headers.get("Authorization"))
             params = parse_body(self.headers.get("Content-Type"), raw)
@@ -374,7 +385,22 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as error:  # a bug in the emulator must still look like AWS
             self._send_error(exc.WorkMailError(f"Internal error: {error!r}", code="InternalFailure", status=500))
             return
+        if rule is not None and rule.after and self._inject(rule):
+            return
         self._send(200, encode(result), "application/x-amz-json-1.1")
+
+    def _inject(self, rule: FaultRule) -> bool:
+        """Apply a fired rule; True when it answered (or dropped) the request itself."""
+        if rule.latency_ms:
+            time.sleep(rule.latency_ms / 1000)
+        if rule.drop:
+            self.close_connection = True
+            return True
+        injected = rule.error_response()
+        if injected is not None:
+            self._send_error(injected)
+            return True
+        return False
 
     def _admin(self, method: str) -> None:
         if not self.path.startswith(ADMIN_PREFIX):
@@ -382,8 +408,6 @@ class _Handler(BaseHTTPRequestHandler):
             return
         raw = self._body()
         if raw is None:
-            self.close_connection = True
-            self._send(413, encode({"error": "body too large"}), "application/json")
             return
         try:
             body = json.loads(raw) if raw.strip() else None

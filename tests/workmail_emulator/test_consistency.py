@@ -131,3 +131,17 @@ def test_no_lag_by_default(world: World) -> None:
     world.wm.update_primary_email_address(OrganizationId=world.org, EntityId=alice, Email="al@example.com")
     assert world.primary(alice) == "al@example.com"
     assert world.aliases(alice) == ["alice@example.com"]
+
+
+def test_a_second_write_while_lagging_keeps_the_oldest_view(world: World) -> None:
+    """Created, then registered at once: readers have seen neither write, so the user stays invisible."""
+    _lag(world, 2)
+    uid = world.wm.create_user(OrganizationId=world.org, Name="fresh", DisplayName="Fresh")["UserId"]
+    world.wm.register_to_work_mail(OrganizationId=world.org, EntityId=uid, Email="fresh@example.com")
+    outcomes = []
+    for _ in range(3):
+        try:
+            outcomes.append(world.primary(uid))
+        except world.wm.exceptions.EntityNotFoundException:
+            outcomes.append("not found")
+    assert outcomes == ["not found", "not found", "fresh@example.com"]

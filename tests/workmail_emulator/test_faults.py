@@ -327,3 +327,19 @@ def test_every_modeled_error_can_be_injected_and_maps_to_its_exception_class(fau
         with pytest.raises(getattr(world.wm.exceptions, code)):
             getattr(world.wm, snake)(**call_args)
     world.admin("DELETE", "/_emulator/faults")
+
+
+def test_after_rule_applies_the_write_then_loses_the_answer(world: World) -> None:
+    _fault(world, operation="UpdatePrimaryEmailAddress", error="InternalFailure", status=500, after=True, count=1)
+    alice = world.ids["alice"]
+    with raises_code("InternalFailure"):
+        world.wm.update_primary_email_address(OrganizationId=world.org, EntityId=alice, Email="alice.x@example.com")
+    assert world.primary(alice) == "alice.x@example.com", "the write happened; only its answer was lost"
+
+
+def test_after_rule_can_drop_the_connection_after_the_write(world: World) -> None:
+    _fault(world, operation="UpdatePrimaryEmailAddress", drop=True, after=True, count=1)
+    alice = world.ids["alice"]
+    with pytest.raises((ConnectionClosedError, EndpointConnectionError)):
+        world.wm.update_primary_email_address(OrganizationId=world.org, EntityId=alice, Email="alice.y@example.com")
+    assert world.primary(alice) == "alice.y@example.com"

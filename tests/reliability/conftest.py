@@ -1,0 +1,373 @@
+"""Shared machinery for the reliability suite (issue 6): an emulator, a fleet of users, stacks, and figures.
+
+Every test here runs real code paths: WorkMail is the in-process emulator (reached over HTTP by real boto3
+clients), the provider runs in a real ``python -m pulumi.dynamic`` server, and whole programs run through
+``OfflineStack``. WorkMail's true state is read with the emulator's admin API (``GET /_emulator/state``),
+which is never faulted, never lagged and not counted in the request statistics.
+
+Figures (faults injected, operations attempted, operations that converged, inputs fuzzed...) are collected by
+the ``figures`` fixture and written to ``.bench/reliability.json`` when the session ends, for the README's
+"Reliability" section.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+
+from pulumi_workmail import EntityPrimaryEmail
+from pulumi_workmail.testing import OfflineStack, is_secret
+from workmail_emulator import Emulator, running
+
+REPO = Path(__file__).resolve().parents[2]
+FIGURES_FILE = REPO / ".bench" / "reliability.json"
+PROVIDER_PATH = os.pathsep.join([str(REPO / "provider"), os.environ.get("PYTHONPATH", "")])
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+# Environment variables of the test process that could point boto3 at real AWS configuration.
+_AWS_ENV_TO_CLEAR = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_DEFAULT_REGION",
+    "AWS_ENDPOINT_URL",
+    "AWS_RETRY_MODE",
+    "AWS_MAX_ATTEMPTS",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_ARN",
+)
+
+
+# --------------------------------------------------------------------------------------------------
+# Figures
+
+
+class Figures:
+    """Counters per section, merged into ``.bench/reliability.json`` at the end of the session."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.sections: dict[str, dict[str, Any]] = {}
+
+    def add(self, section: str, **counts: int) -> None:
+        with self._lock:
+            target = self.sections.setdefault(section, {})
+            for key, value in counts.items():
+                target[key] = int(target.get(key, 0)) + int(value)
+
+    def note(self, section: str, **values: Any) -> None:
+        with self._lock:
+            self.sections.setdefault(section, {}).update(values)
+
+    def write(self, path: Path) -> None:
+        if not self.sections:
+            return
+        existing: dict[str, Any] = {}
+        try:
+            existing = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            existing = {}
+        sections = dict(existing.get("sections") or {})
+        sections.update(self.sections)  # a section re-run replaces its old figures
+        totals: dict[str, int] = {}
+        for figures in sections.values():
+            for key in (
+                "faults_injected",
+                "operations_attempted",
+                "operations_succeeded_under_faults",
+                "operations_failed_cleanly",
+                "operations_converged",
+                "stack_runs_under_faults",
+                "stack_runs_failed_cleanly",
+                "inputs_fuzzed",
+            ):
+                if isinstance(figures.get(key), int):
+                    totals[key] = totals.get(key, 0) + figures[key]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"totals": totals, "sections": sections}, indent=2, sort_keys=True) + "\n")
+
+
+@pytest.fixture(scope="session")
+def figures() -> Iterator[Figures]:
+    collected = Figures()
+    yield collected
+    collected.write(FIGURES_FILE)
+
+
+# --------------------------------------------------------------------------------------------------
+# Environment
+
+
+def isolate_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
+    """Clear AWS settings of this process (the provider server inherits them) and use empty config files."""
+    for name in _AWS_ENV_TO_CLEAR:
+        monkeypatch.delenv(name, raising=False)
+    credentials = tmp_path / "aws-credentials-empty"
+    config = tmp_path / "aws-config-empty"
+    credentials.write_text("")
+    config.write_text("")
+    files = {
+        "AWS_SHARED_CREDENTIALS_FILE": str(credentials),
+        "AWS_CONFIG_FILE": str(config),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    for key, value in files.items():
+        monkeypatch.setenv(key, value)
+    return files
+
+
+def stack_env(emu: Emulator, **extra: str) -> dict[str, str]:
+    """What the provider process needs to reach the emulator; retries bounded by AWS_MAX_ATTEMPTS."""
+    env = {
+        "AWS_ENDPOINT_URL_WORKMAIL": emu.url,
+        "AWS_ACCESS_KEY_ID": "AKIDRELIABILITY",
+        "AWS_SECRET_ACCESS_KEY": "reliability-secret",
+        "AWS_REGION": "us-east-1",
+        "AWS_MAX_ATTEMPTS": "3",
+        "PULUMI_WORKMAIL_POLL_SECONDS": "0.01",
+        "PYTHONPATH": PROVIDER_PATH,
+    }
+    env.update(extra)
+    return env
+
+
+# --------------------------------------------------------------------------------------------------
+# WorkMail as the emulator holds it
+
+
+class Admin:
+    """The emulator's admin API: faults, lag, stats and the true state."""
+
+    def __init__(self, emu: Emulator) -> None:
+        self.emu = emu
+
+    def _ok(self, method: str, path: str, body: Any = None) -> Any:
+        status, answer = self.emu.admin(method, path, body)
+        assert status == 200, (method, path, answer)
+        return answer
+
+    def fault(self, **rule: Any) -> None:
+        self._ok("POST", "/_emulator/faults", rule)
+
+    def faults_fired(self) -> int:
+        return sum(int(rule["fired"]) for rule in self._ok("GET", "/_emulator/faults")["rules"])
+
+    def clear_faults(self) -> int:
+        """Remove every rule; returns how many times they fired."""
+        fired = self.faults_fired()
+        self._ok("DELETE", "/_emulator/faults")
+        return fired
+
+    def lag(self, reads: int) -> None:
+        self._ok("POST", "/_emulator/consistency", {"lag_reads": reads})
+
+    def stats(self) -> dict[str, int]:
+        return dict(self._ok("GET", "/_emulator/stats")["calls"])
+
+    def total_requests(self) -> int:
+        return int(self._ok("GET", "/_emulator/stats")["total"])
+
+    def reset_stats(self) -> None:
+        self._ok("POST", "/_emulator/stats/reset")
+
+    def entities(self, org: str) -> dict[str, dict[str, Any]]:
+        """Entities of ``org`` by name, as they really are (no lag, no faults)."""
+        state = self._ok("GET", "/_emulator/state")
+        for organization in state["organizations"]:
+            if organization["id"] == org:
+                return {e["name"]: e for e in organization["entities"].values()}
+        raise AssertionError(f"organization {org} not in the emulator")
+
+    def primaries(self, org: str) -> dict[str, str | None]:
+        return {name: entity["email"] for name, entity in self.entities(org).items()}
+
+
+# --------------------------------------------------------------------------------------------------
+# A fleet of users managed by one stack
+
+
+def state_resources(stack: Any) -> dict[str, dict[str, Any]]:
+    """The stack's live dynamic resources by logical name (pending deletes and the Stack left out)."""
+    resources = stack.export_state().get("deployment", {}).get("resources") or []
+    found: dict[str, dict[str, Any]] = {}
+    for resource in resources:
+        if resource.get("type") == STACK_TYPE or resource.get("delete"):
+            continue
+        name = resource["urn"].rsplit("::", 1)[-1]
+        assert name not in found, f"{name} is in the state twice"
+        found[name] = resource
+    return found
+
+
+def plain(value: Any) -> Any:
+    return value["value"] if is_secret(value) else value
+
+
+def output(resource: dict[str, Any], key: str) -> Any:
+    return plain((resource.get("outputs") or {}).get(key))
+
+
+class Fleet:
+    """``count`` users at ``<name>@old.example``, one ``EntityPrimaryEmail`` each, in one stack."""
+
+    def __init__(
+        self,
+        emu: Emulator,
+        tmp_path: Path,
+        count: int,
+        *,
+        prefix: str = "user",
+        env: dict[str, str] | None = None,
+        env_extra: dict[str, str] | None = None,
+        wait_timeout_seconds: float = 5,
+        stack_name: str = "reliability",
+    ) -> None:
+        self.emu = emu
+        self.admin = Admin(emu)
+        self.names = [f"{prefix}{i:03d}" for i in range(count)]
+        seeded = emu.admin(
+            "POST",
+            "/_emulator/seed",
+            {
+                "organizations": [
+                    {
+                        "alias": f"fleet-{prefix}-{stack_name}".lower(),
+                        "domains": [
+                            {"name": "old.example", "verified": True},
+                            {"name": "new.example", "verified": True},
+                            {"name": "next.example", "verified": True},
+                        ],
+                        "users": [
+                            {"name": name, "email": f"{name}@old.example", "aliases": [f"{name}.alias@old.example"]}
+                            for name in self.names
+                        ],
+                    }
+                ]
+            },
+        )
+        assert seeded[0] == 200, seeded
+        organization = next(iter(seeded[1]["organizations"].values()))
+        self.org: str = organization["id"]
+        self.ids: dict[str, str] = dict(organization["users"])
+        self.originals = {name: f"{name}@old.example" for name in self.names}
+        # resource name -> (entity_id as declared, email as declared, extra props)
+        self.declared: dict[str, tuple[str, str, dict[str, Any]]] = {}
+        self.wait = wait_timeout_seconds
+        self.extra_resources: Callable[[], None] | None = None
+        self.env = dict(env) if env is not None else stack_env(emu)
+        self.env.update(env_extra or {})
+        self.stack = OfflineStack(
+            stack_name, project_name="reliability", program=self.program, state_dir=str(tmp_path), env=self.env
+        )
+        self.stack.set_config("aws:region", "us-east-1")
+
+    # -- the program -----------------------------------------------------------------------
+
+    def declare_all(self, domain: str) -> None:
+        for name in self.names:
+            self.declare(name, f"{name}@{domain}")
+
+    def declare(self, name: str, email: str, *, entity_id: str | None = None, **props: Any) -> None:
+        self.declared[f"{name}-primary"] = (entity_id or name, email, props)
+
+    def program(self) -> None:
+        previous: pulumi.Resource | None = None
+        for resource_name, (entity_id, email, props) in list(self.declared.items()):
+            props = dict(props)
+            chain = props.pop("chain", False)
+            opts = pulumi.ResourceOptions(depends_on=[previous]) if chain and previous is not None else None
+            resource = EntityPrimaryEmail(
+                resource_name,
+                organization_id=props.pop("organization_id", self.org),
+                entity_id=entity_id,
+                email=email,
+                wait_timeout_seconds=props.pop("wait_timeout_seconds", self.wait),
+                opts=opts,
+                **props,
+            )
+            previous = resource
+        if self.extra_resources is not None:
+            self.extra_resources()
+
+    # -- WorkMail and state -----------------------------------------------------------------
+
+    def entity_name(self, resource_name: str) -> str:
+        return resource_name.removesuffix("-primary")
+
+    def live(self) -> dict[str, str | None]:
+        return self.admin.primaries(self.org)
+
+    def state(self) -> dict[str, dict[str, Any]]:
+        return state_resources(self.stack)
+
+    def assert_state_matches_workmail(self) -> None:
+        """The invariant after any operation, failed or not: state never disagrees with WorkMail.
+
+        Every resource the state records holds, in WorkMail, the address the state says it holds, and its
+        recorded original is the entity's true original. Every entity the state does not record holds its
+        true original (nothing was changed behind the state's back).
+        """
+        live = self.live()
+        state = self.state()
+        problems: list[str] = []
+        recorded = set()
+        for resource_name, resource in state.items():
+            entity = self.entity_name(resource_name)
+            recorded.add(entity)
+            if (output(resource, "email") or "").lower() != (live[entity] or "").lower():
+                problems.append(f"{resource_name}: state says {output(resource, 'email')}, WorkMail {live[entity]}")
+            if output(resource, "original_email") != self.originals[entity]:
+                problems.append(
+                    f"{resource_name}: original_email {output(resource, 'original_email')}, "
+                    f"true original {self.originals[entity]}"
+                )
+        for entity in self.names:
+            if entity not in recorded and live[entity] != self.originals[entity]:
+                problems.append(
+                    f"{entity}: not in state, but WorkMail holds {live[entity]} (original {self.originals[entity]})"
+                )
+        assert not problems, "\n".join(problems)
+
+    def assert_converged(self) -> None:
+        """WorkMail and the state both hold exactly the declared addresses, with the true originals recorded."""
+        live = self.live()
+        state = self.state()
+        assert set(state) == set(self.declared), (
+            sorted(set(self.declared) - set(state)),
+            sorted(set(state) - set(self.declared)),
+        )
+        problems = [
+            f"{resource_name}: WorkMail holds {live[self.entity_name(resource_name)]}, declared {email}"
+            for resource_name, (_entity, email, _props) in self.declared.items()
+            if (live[self.entity_name(resource_name)] or "").lower() != email.lower()
+        ]
+        assert not problems, "\n".join(problems)
+        self.assert_state_matches_workmail()
+
+    def assert_restored(self) -> None:
+        """After destroy: nothing in state, every entity back on its true original."""
+        assert self.state() == {}
+        live = self.live()
+        wrong = {name: live[name] for name in self.names if live[name] != self.originals[name]}
+        assert not wrong, f"not restored to the true originals: {wrong}"
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    with running() as emu:
+        yield emu
+
+
+@pytest.fixture
+def aws_isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
+    return isolate_aws(monkeypatch, tmp_path)

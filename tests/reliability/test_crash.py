@@ -1,0 +1,112 @@
+"""A provider process killed in the middle of an ``up``: the up fails cleanly and the next ``up`` converges.
+
+The provider server is found the way an operator would: among this process's children, the one running
+``python -m pulumi.dynamic`` (scanning ``/proc``). A watcher thread kills it with SIGKILL once WorkMail has
+seen a few writes, while other creates are still in flight (every DescribeUser is slowed down, so a create
+spends most of its time resolving its entity or reading its write back).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from pulumi.automation import CommandError
+
+from workmail_emulator import Emulator
+
+from .conftest import Figures, Fleet
+
+FLEET_SIZE = 24
+
+
+def provider_server_pids() -> list[int]:
+    """Children of this process whose command line runs ``pulumi.dynamic``."""
+    me = os.getpid()
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                stat = handle.read().decode(errors="replace")
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            if parent != me:
+                continue
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                argv = handle.read().split(b"\0")
+        except (OSError, ValueError, IndexError):
+            continue
+        if b"pulumi.dynamic" in argv:
+            found.append(int(entry))
+    return found
+
+
+class Killer(threading.Thread):
+    """Kills the provider server once WorkMail has counted ``after_writes`` UpdatePrimaryEmailAddress calls."""
+
+    def __init__(self, fleet: Fleet, after_writes: int) -> None:
+        super().__init__(daemon=True)
+        self.fleet = fleet
+        self.after_writes = after_writes
+        self.killed: list[int] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            if self.fleet.admin.stats().get("UpdatePrimaryEmailAddress", 0) >= self.after_writes:
+                for pid in provider_server_pids():
+                    os.kill(pid, signal.SIGKILL)
+                    self.killed.append(pid)
+                if self.killed:
+                    return
+            time.sleep(0.01)
+
+
+def _kill_mid_up(fleet: Fleet) -> CommandError:
+    fleet.declare_all("new.example")
+    fleet.admin.fault(operation="DescribeUser", latency_ms=300)
+    killer = Killer(fleet, after_writes=3)
+    killer.start()
+    try:
+        with pytest.raises(CommandError) as caught:
+            fleet.stack.up()
+    finally:
+        killer.stop.set()
+        killer.join()
+        fleet.admin.clear_faults()
+    assert killer.killed, "the provider server was never found to kill"
+    for pid in killer.killed:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)  # really gone (reaped by the runner)
+    return caught.value
+
+
+def test_provider_killed_mid_up_fails_cleanly_and_the_next_up_converges(
+    emulator: Emulator, tmp_path: Path, aws_isolated: dict[str, str], figures: Figures
+) -> None:
+    fleet = Fleet(emulator, tmp_path, FLEET_SIZE)
+    error = _kill_mid_up(fleet)
+    message = getattr(error, "message", str(error))
+    assert "Traceback" not in str(error) and "\n" not in message.strip(), str(error)
+    assert "provider" in message.lower() and ("exited" in message or "-9" in message), message
+    created_before_kill = len(fleet.state())
+    assert created_before_kill < FLEET_SIZE, "the kill came too late to interrupt anything"
+
+    fleet.stack.up()
+    live = fleet.live()
+    assert all(live[name] == f"{name}@new.example" for name in fleet.names), live
+    state = fleet.state()
+    assert set(state) == set(fleet.declared)
+    again = fleet.stack.up()
+    assert {op for op, n in again.summary.resource_changes.items() if n} == {"same"}
+    figures.add(
+        "crash.provider_killed_mid_up",
+        operations_attempted=FLEET_SIZE,
+        operations_converged=FLEET_SIZE,
+        recorded_before_kill=created_before_kill,
+    )
