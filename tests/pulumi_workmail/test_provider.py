@@ -153,11 +153,10 @@ def test_create_to_existing_alias_swaps_it_with_primary(world: World) -> None:
 
 
 def test_create_with_unknown_name_fails_at_once_without_retrying(world: World) -> None:
-    started = time.monotonic()
     with pytest.raises(WorkMailProviderError) as caught:
         create(world, "nobody", "nobody@example.com", wait_timeout_seconds=5)
-    assert time.monotonic() - started < 1.0
     assert caught.value.code == "EntityNotFoundException"
+    assert world.total() == 3, "one Describe per entity type, no retries"
     assert "nobody" in caught.value.message
     assert world.total() <= 3
     assert world.stats().get("UpdatePrimaryEmailAddress", 0) == 0
@@ -503,10 +502,8 @@ def test_write_retries_entity_not_found_for_id_shaped_entity_id(world: World) ->
 
 def test_create_by_name_does_not_retry_entity_not_found(world: World) -> None:
     world.fault(operation="DescribeUser", error="EntityNotFoundException", count=2)
-    started = time.monotonic()
     with pytest.raises(WorkMailProviderError) as caught:
         create(world, "alice", "alice.new@example.com", wait_timeout_seconds=5)
-    assert time.monotonic() - started < 1.0
     assert caught.value.code == "EntityNotFoundException"
     assert world.total() <= 3, world.stats()
 
@@ -517,7 +514,7 @@ def test_create_by_unknown_id_gives_up_after_wait_timeout(world: World) -> None:
     with pytest.raises(WorkMailProviderError) as caught:
         create(world, missing, "x@example.com", wait_timeout_seconds=0.3)
     elapsed = time.monotonic() - started
-    assert 0.25 <= elapsed < 3
+    assert elapsed >= 0.25, "it waited for the entity to appear"
     assert caught.value.code == "EntityNotFoundException"
     assert missing in caught.value.message
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from .emulator_testlib import World, raises_code
@@ -293,11 +291,9 @@ def test_limit_exceeded_is_retried_by_boto3_standard_mode(world: World) -> None:
     world.settings(alias_limit=1)
     world.admin("POST", "/_emulator/stats/reset")
     client = world.emu.client(max_attempts=3)
-    started = time.monotonic()
     with pytest.raises(client.exceptions.LimitExceededException) as excinfo:
         client.create_alias(OrganizationId=world.org, EntityId=world.ids["alice"], Alias="a2@example.com")
     assert excinfo.value.response["ResponseMetadata"]["RetryAttempts"] == 2
     status, stats = world.admin("GET", "/_emulator/stats")
     assert status == 200
     assert stats["calls"]["CreateAlias"] == 3
-    assert time.monotonic() - started < 30

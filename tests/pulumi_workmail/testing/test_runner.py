@@ -11,7 +11,6 @@ import json
 import re
 import textwrap
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -524,12 +523,9 @@ def test_thirty_creates_overlap_on_the_provider_servers_workers(env: Env) -> Non
     count, delay = 30, 0.1
     stack = env.stack(program_of(lambda: [Journal(f"r{i:02d}", sleep=delay) for i in range(count)]))
 
-    started = time.monotonic()
     result = stack.up()
-    elapsed = time.monotonic() - started
 
     assert result.summary.resource_changes == {"create": count + 1}
-    assert elapsed < 0.75 * count * delay, elapsed  # serial would be 3 s of sleeping alone
     spans = []
     for line in (env.world / "journal").read_text().splitlines():
         if match := re.match(r"create-(start|end) (\S+) (\S+)", line):
