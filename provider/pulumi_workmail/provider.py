@@ -62,8 +62,10 @@ def _id_shaped(identifier: str) -> bool:
     return identifier_kind(identifier) in ("uuid", "sid", "resource_id")
 
 
-def _transient(error: WorkMailProviderError, id_given: bool) -> bool:
-    return error.code in CONSISTENCY_CODES or (id_given and error.code == ENTITY_NOT_FOUND)
+def _transient(error: WorkMailProviderError, id_given: bool = False) -> bool:
+    """Worth another try within the wait: WorkMail catching up, or throttling, 5xx and dropped connections
+    that outlasted botocore's own retries."""
+    return error.retryable or error.code in CONSISTENCY_CODES or (id_given and error.code == ENTITY_NOT_FOUND)
 
 
 def warn(message: str) -> None:
@@ -252,8 +254,9 @@ class EntityPrimaryEmailProvider(ResourceProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         wm = self._workmail(props)
+        deadline = self._deadline(props)
         try:
-            entity = wm.read(props["entity_type"], props["resolved_entity_id"])
+            entity = deadline.retry(lambda: wm.read(props["entity_type"], props["resolved_entity_id"]), _transient)
         except WorkMailProviderError as error:
             if error.code in GONE_CODES:
                 return ReadResult("", {})
@@ -293,7 +296,8 @@ class EntityPrimaryEmailProvider(ResourceProvider):
             ) from None
 
     def _restore(self, wm: WorkMail, props: Mapping[str, Any], original: str) -> None:
-        entity = wm.read(props["entity_type"], props["resolved_entity_id"])
+        deadline = self._deadline(props)
+        entity = deadline.retry(lambda: wm.read(props["entity_type"], props["resolved_entity_id"]), _transient)
         if entity.state == "DELETED" or _same(entity.email, original):
             return
         if entity.state != "ENABLED":
@@ -308,7 +312,8 @@ class EntityPrimaryEmailProvider(ResourceProvider):
                     raise wm.in_use_error(entity, original) from None
                 raise
 
-        self._deadline(props).retry(write, lambda e: e.code in CONSISTENCY_CODES)
+        deadline.restart_backoff()
+        deadline.retry(write, _transient)
 
 
 class _TracebackShim:

@@ -180,7 +180,7 @@ def test_injected_write_error_becomes_one_actionable_line(world: World, code: st
     assert world.stats()["UpdatePrimaryEmailAddress"] >= 1
 
 
-@pytest.mark.parametrize("code", ["EntityStateException", "MailDomainStateException"])
+@pytest.mark.parametrize("code", ["EntityStateException", "MailDomainStateException", "DirectoryUnavailableException"])
 def test_consistency_errors_are_retried_until_wait_timeout(world: World, code: str) -> None:
     world.fault(operation="UpdatePrimaryEmailAddress", error=code, count=1000)
     started = time.monotonic()
@@ -191,7 +191,11 @@ def test_consistency_errors_are_retried_until_wait_timeout(world: World, code: s
 
 @pytest.mark.parametrize(
     "code",
-    [c for c in WRITE_CODES if c not in ("EntityStateException", "MailDomainStateException")],
+    [
+        c
+        for c in WRITE_CODES
+        if c not in ("EntityStateException", "MailDomainStateException", "DirectoryUnavailableException")
+    ],
 )
 def test_non_consistency_write_errors_are_not_retried(world: World, code: str) -> None:
     world.fault(operation="UpdatePrimaryEmailAddress", error=code, count=50)
@@ -537,11 +541,12 @@ def test_credentials_never_appear_in_any_error_message(world: World) -> None:
     for rule in (
         {"operation": "DescribeUser", "error": "AccessDeniedException", "count": 1},
         {"operation": "UpdatePrimaryEmailAddress", "error": "UnrecognizedClientException", "count": 1},
-        {"operation": "UpdatePrimaryEmailAddress", "status": 500, "count": 1},
-        {"operation": "DescribeUser", "drop": True, "count": 1},
+        {"operation": "UpdatePrimaryEmailAddress", "status": 500, "count": 1000},
+        {"operation": "DescribeUser", "drop": True, "count": 1000},
     ):
         world.fault(**rule)
         messages.append(fail_create(world).message)
+        world.clear_faults()
     messages.append(fail_create(world, "alice", "bob@example.com").message)
     blob = "\n".join(messages)
     for value in (FAKE_ACCESS_KEY, FAKE_SECRET_KEY, FAKE_SESSION_TOKEN):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -400,11 +401,16 @@ def test_check_never_raises_on_non_mapping_or_odd_inputs(news: Any) -> None:
     assert all(prop in KNOWN_PROPERTIES or isinstance(news, dict) for prop, _ in failures)
 
 
+PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")  # rejected on purpose: only ever smuggles newlines/paths
 valid_inputs = st.fixed_dictionaries(
     {
         "organization_id": st.from_regex(ORGANIZATION_ID_RE, fullmatch=True),
-        "entity_id": st.from_regex(ENTITY_ID_RE, fullmatch=True).filter(lambda s: len(s) <= 256 and s.strip(".")),
-        "email": st.from_regex(EMAIL_RE, fullmatch=True).filter(lambda s: len(s) <= 254),
+        "entity_id": st.from_regex(ENTITY_ID_RE, fullmatch=True).filter(
+            lambda s: len(s) <= 256 and s.strip(".") and not PERCENT_ESCAPE.search(s)
+        ),
+        "email": st.from_regex(EMAIL_RE, fullmatch=True).filter(
+            lambda s: len(s) <= 254 and not PERCENT_ESCAPE.search(s)
+        ),
     },
     optional={
         "on_delete": st.sampled_from(["restore", "retain"]),
@@ -429,3 +435,16 @@ def test_a_bad_value_fails_only_its_own_property(news: dict[str, Any], prop: str
     news = {**news, prop: value}
     failed = failed_properties(news)
     assert set(failed) <= {prop}
+
+
+@pytest.mark.parametrize("value", ["alice%0aINFO-forged", "%2e%2e%2falice", "x%0D%0Ay"])
+def test_percent_escapes_are_rejected_in_entity_id_and_email(value: str) -> None:
+    org = "m-0123456789abcdef0123456789abcdef"
+    _, failures = check_inputs({"organization_id": org, "entity_id": value, "email": f"{value}@example.com"})
+    assert {prop for prop, _ in failures} == {"entity_id", "email"}
+
+
+def test_a_plain_percent_sign_stays_valid() -> None:
+    org = "m-0123456789abcdef0123456789abcdef"
+    _, failures = check_inputs({"organization_id": org, "entity_id": "a%b", "email": "a%b@example.com"})
+    assert failures == []
