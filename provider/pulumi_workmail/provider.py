@@ -34,7 +34,7 @@ from pulumi.dynamic import (
 
 from .client import ENTITY_NOT_FOUND, LiveEntity, WorkMail, workmail_client
 from .diff import diff_props
-from .errors import WorkMailProviderError
+from .errors import Context, WorkMailProviderError, translate
 from .validation import (
     DEFAULT_ON_DELETE,
     DEFAULT_WAIT_TIMEOUT_SECONDS,
@@ -125,8 +125,6 @@ class EntityPrimaryEmailProvider(ResourceProvider):
         try:
             client = workmail_client(region, profile)
         except Exception as error:
-            from .errors import Context, translate
-
             raise translate(
                 error, Context("create a WorkMail client", props["organization_id"], region or "")
             ) from None
@@ -172,10 +170,8 @@ class EntityPrimaryEmailProvider(ResourceProvider):
 
         return deadline.retry(attempt, lambda e: _transient(e, id_given))
 
-    def _set_primary(
-        self, wm: WorkMail, entity: LiveEntity, email: str, deadline: Deadline, *, id_given: bool
-    ) -> LiveEntity:
-        """Write, then read back until WorkMail shows the change; a failed read-back never undoes a write."""
+    def _write(self, wm: WorkMail, entity: LiveEntity, email: str, deadline: Deadline, *, id_given: bool) -> None:
+        """UpdatePrimaryEmailAddress, retried while transient; an address held elsewhere names its holder."""
 
         def write() -> None:
             try:
@@ -195,6 +191,12 @@ class EntityPrimaryEmailProvider(ResourceProvider):
                 raise
 
         deadline.retry(write, lambda e: _transient(e, id_given))
+
+    def _set_primary(
+        self, wm: WorkMail, entity: LiveEntity, email: str, deadline: Deadline, *, id_given: bool
+    ) -> LiveEntity:
+        """Write, then read back until WorkMail shows the change; a failed read-back never undoes a write."""
+        self._write(wm, entity, email, deadline, id_given=id_given)
         deadline.restart_backoff()
         assumed = LiveEntity(entity.id, entity.type, entity.name, "ENABLED", email)
         while True:
@@ -304,16 +306,8 @@ class EntityPrimaryEmailProvider(ResourceProvider):
             warn(f"{entity.label()} is {entity.state}; there is no primary address to restore to {original}.")
             return
 
-        def write() -> None:
-            try:
-                wm.set_primary(entity, original)
-            except WorkMailProviderError as error:
-                if error.code == "EmailAddressInUseException":
-                    raise wm.in_use_error(entity, original) from None
-                raise
-
         deadline.restart_backoff()
-        deadline.retry(write, _transient)
+        self._write(wm, entity, original, deadline, id_given=False)
 
 
 class _TracebackShim:
