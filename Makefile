@@ -17,8 +17,8 @@ $(STAMP): $(PY) pyproject.toml
 install: $(STAMP)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check provider tests examples scripts __main__.py
-	$(VENV)/bin/ruff format --check provider tests examples scripts __main__.py
+	$(VENV)/bin/ruff check provider tests examples scripts bench __main__.py
+	$(VENV)/bin/ruff format --check provider tests examples scripts bench __main__.py
 	$(VENV)/bin/mypy
 
 pytest: $(STAMP)
@@ -34,3 +34,12 @@ clean:
 
 demo: $(STAMP)
 	$(PY) scripts/demo.py
+
+# Benchmarks (bench/README.md): results in .bench/results.json, hardware in .bench/meta.json.
+bench: $(STAMP)
+	@test -x $(VENV)/bin/aws || $(PY) -m pip install --quiet 'awscli>=1.30'
+	$(PY) -m bench.run
+
+bench-quick: $(STAMP)
+	@test -x $(VENV)/bin/aws || $(PY) -m pip install --quiet 'awscli>=1.30'
+	$(PY) -m bench.run --quick
