@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,6 +172,7 @@ class EmulatorProcess:
 
     def __init__(self) -> None:
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the process)
+        started = time.monotonic()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "workmail_emulator", "--port", "0"],
             stdout=subprocess.PIPE,
@@ -185,6 +187,8 @@ class EmulatorProcess:
             self._log.seek(0)
             raise RuntimeError(f"emulator did not start: {line!r}\n{self._log.read().decode(errors='replace')}")
         self.url = line
+        # Issue 2 asks for a start in under 2 s: measured here, not asserted in tests.
+        self.startup_s = time.monotonic() - started
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -389,6 +389,8 @@ def _progress(run: WorkerRun, position: int, total: int) -> str:
 @contextlib.contextmanager
 def emulator() -> Iterator[EmulatorProcess]:
     process = EmulatorProcess()
+    target = "PASS" if process.startup_s < 2.0 else "FAIL"
+    print(f"emulator started in {process.startup_s:.2f} s (target < 2 s): {target}")
     try:
         yield process
     finally:
