@@ -264,3 +264,36 @@ def join_closers(timeout: float = 10.0) -> list[threading.Thread]:
             stuck.append(t)
     _closers.clear()
     return stuck
+
+
+# The 28 operations issue 2 names, written out here (not read from the emulator) so tests stay independent.
+OPERATIONS = [
+    "UpdatePrimaryEmailAddress",
+    "DescribeUser",
+    "DescribeGroup",
+    "DescribeResource",
+    "DescribeEntity",
+    "ListAliases",
+    "CreateAlias",
+    "DeleteAlias",
+    "ListUsers",
+    "ListGroups",
+    "ListResources",
+    "CreateOrganization",
+    "DescribeOrganization",
+    "ListOrganizations",
+    "DeleteOrganization",
+    "RegisterMailDomain",
+    "GetMailDomain",
+    "ListMailDomains",
+    "DeregisterMailDomain",
+    "UpdateDefaultMailDomain",
+    "CreateUser",
+    "CreateGroup",
+    "CreateResource",
+    "DeleteUser",
+    "DeleteGroup",
+    "DeleteResource",
+    "RegisterToWorkMail",
+    "DeregisterFromWorkMail",
+]

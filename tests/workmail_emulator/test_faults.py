@@ -11,6 +11,7 @@ import botocore.session
 import pytest
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError
 
+from .emulator_testlib import OPERATIONS as SPEC_OPERATIONS
 from .emulator_testlib import World, emulator, make_world, op, raises_code, standard_seed
 
 
@@ -259,38 +260,7 @@ def test_invalid_fault_rule_is_rejected(world: World, rule: dict[str, Any]) -> N
 
 
 MODEL = botocore.session.Session().get_service_model("workmail")
-OPERATIONS = sorted(
-    {
-        "UpdatePrimaryEmailAddress",
-        "DescribeUser",
-        "DescribeGroup",
-        "DescribeResource",
-        "DescribeEntity",
-        "ListAliases",
-        "CreateAlias",
-        "DeleteAlias",
-        "ListUsers",
-        "ListGroups",
-        "ListResources",
-        "CreateOrganization",
-        "DescribeOrganization",
-        "ListOrganizations",
-        "DeleteOrganization",
-        "RegisterMailDomain",
-        "GetMailDomain",
-        "ListMailDomains",
-        "DeregisterMailDomain",
-        "UpdateDefaultMailDomain",
-        "CreateUser",
-        "CreateGroup",
-        "CreateResource",
-        "DeleteUser",
-        "DeleteGroup",
-        "DeleteResource",
-        "RegisterToWorkMail",
-        "DeregisterFromWorkMail",
-    }
-)
+OPERATIONS = sorted(SPEC_OPERATIONS)
 
 
 @pytest.fixture(scope="module")

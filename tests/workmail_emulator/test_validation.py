@@ -22,38 +22,7 @@ from typing import Any
 import botocore.session
 import pytest
 
-from .emulator_testlib import UNKNOWN_ORG, World, emulator, make_world, op, raises_code, standard_seed
-
-OPERATIONS = [
-    "UpdatePrimaryEmailAddress",
-    "DescribeUser",
-    "DescribeGroup",
-    "DescribeResource",
-    "DescribeEntity",
-    "ListAliases",
-    "CreateAlias",
-    "DeleteAlias",
-    "ListUsers",
-    "ListGroups",
-    "ListResources",
-    "CreateOrganization",
-    "DescribeOrganization",
-    "ListOrganizations",
-    "DeleteOrganization",
-    "RegisterMailDomain",
-    "GetMailDomain",
-    "ListMailDomains",
-    "DeregisterMailDomain",
-    "UpdateDefaultMailDomain",
-    "CreateUser",
-    "CreateGroup",
-    "CreateResource",
-    "DeleteUser",
-    "DeleteGroup",
-    "DeleteResource",
-    "RegisterToWorkMail",
-    "DeregisterFromWorkMail",
-]
+from .emulator_testlib import OPERATIONS, UNKNOWN_ORG, World, emulator, make_world, op, raises_code, standard_seed
 
 MODEL = botocore.session.Session().get_service_model("workmail")
 _alias_counter = itertools.count()
