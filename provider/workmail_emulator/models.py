@@ -13,7 +13,6 @@ import copy
 import dataclasses
 import hashlib
 import hmac
-import json
 import secrets
 import threading
 import time
@@ -950,7 +949,3 @@ OPERATIONS: dict[str, tuple[Callable[[Backend, Params], Result], bool]] = {
     "RegisterToWorkMail": (Backend.register_to_work_mail, True),
     "DeregisterFromWorkMail": (Backend.deregister_from_work_mail, True),
 }
-
-
-def dump_state(backend: Backend) -> str:
-    return json.dumps(backend.to_json(), indent=1, sort_keys=True)
