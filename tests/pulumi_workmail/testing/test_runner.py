@@ -418,6 +418,35 @@ def test_program_exception_fails_with_its_message_and_changes_nothing(env: Env) 
     assert stack.export_state() == before  # no deletes after a failed program
 
 
+def test_resources_declared_in_applies_wave_after_wave_are_all_created(env: Env) -> None:
+    """The runner settles outstanding outputs itself; anything an apply starts late must still be waited for."""
+
+    def chain(level: int, value: str) -> None:
+        if level < 4:
+            Journal(f"r{level}", value).computed.apply(lambda computed: chain(level + 1, computed))
+
+    def program() -> None:
+        for i in range(10):
+            Journal(f"flat{i}")
+        chain(0, "seed")
+
+    result = env.stack(program).up()
+
+    assert result.summary.resource_changes == {"create": 15}
+    assert [c for c in env.calls() if c.startswith("create r")] == [f"create r{i}" for i in range(4)]
+
+
+def test_error_raised_in_an_apply_fails_the_run_with_its_message(env: Env) -> None:
+    def fail(_: str) -> None:
+        raise ValueError("the entity list is empty")
+
+    def program() -> None:
+        Journal("a").computed.apply(fail)
+
+    with pytest.raises(OfflineCommandError, match="the entity list is empty"):
+        env.stack(program).up()
+
+
 def test_expect_no_changes_fails_when_something_would_change(env: Env) -> None:
     declared = {"value": "v1"}
     stack = env.stack(program_of(lambda: Journal("a", declared["value"])))
