@@ -37,7 +37,7 @@ LOOKUP_ORDER = {
     "name": ("USER", "GROUP", "RESOURCE"),
 }
 
-# Listing: one List* page of 100 answers up to 100 reads of a refresh or destroy.
+# Listing: one List* page of 100 answers up to 100 reads of a refresh, a destroy or an update.
 LIST_CALLS = {
     "USER": ("list_users", "Users"),
     "GROUP": ("list_groups", "Groups"),

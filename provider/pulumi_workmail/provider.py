@@ -1,13 +1,13 @@
 """The dynamic provider behind ``EntityPrimaryEmail``: one method per engine call.
 
-| engine call | what happens here                                                     | WorkMail requests            |
-|-------------|-----------------------------------------------------------------------|------------------------------|
-| check       | validate and default the inputs (pure)                                | 0                            |
-| diff        | email → update; organization, region, other entity → replace (pure)   | 0                            |
-| create      | resolve the entity, remember its primary, set ours, read it back      | resolve + write + read back  |
-| update      | set the new primary, read it back (on_delete-only changes: nothing)   | 0 or 2                       |
-| read        | describe by resolved id and type; gone → dropped; DISABLED → warning  | 1                            |
-| delete      | restore the original primary (a swap), or nothing with "retain"       | restore: ≤ 2; retain: 0      |
+| engine call | what happens here                                                    | WorkMail requests              |
+|-------------|----------------------------------------------------------------------|--------------------------------|
+| check       | validate and default the inputs (pure)                               | 0                              |
+| diff        | email → update; organization, region, other entity → replace (pure)  | 0                              |
+| create      | resolve, note its primary (+ journal), set ours, read it back        | resolve + write + read back    |
+| update      | read (say so if changed by hand), set, read back; on_delete: nothing | read + write + read back, or 0 |
+| read        | describe by resolved id and type; gone → dropped; DISABLED → warning | 1                              |
+| delete      | restore the original primary (a swap), or nothing with "retain"      | restore: ≤ 2; retain: 0        |
 
 The class is pickled by reference into the program's state, so it holds no clients or credentials:
 those come from ``configure`` (stack config) and the environment in the provider process.
@@ -35,6 +35,7 @@ from pulumi.dynamic import (
 from .client import ENTITY_NOT_FOUND, LiveEntity, WorkMail, workmail_client
 from .diff import diff_props
 from .errors import Context, WorkMailProviderError, translate
+from .journal import Journal
 from .validation import (
     DEFAULT_ON_DELETE,
     DEFAULT_WAIT_TIMEOUT_SECONDS,
@@ -235,9 +236,21 @@ class EntityPrimaryEmailProvider(ResourceProvider):
         wm = self._workmail(props)
         deadline = self._deadline(props)
         entity = self._resolve(wm, props, deadline)
+        journal = Journal.from_environment()
         original = entity.email
-        if not _same(original, props["email"]):
+        if _same(original, props["email"]):
+            # Already primary: ours from a create that died before Pulumi recorded it, or adopted.
+            noted = journal.recall(wm.organization_id, entity.id, entity.email)
+            if noted and not _same(noted, original):
+                warn(
+                    f"{entity.label()}: {entity.email} was set by an earlier `pulumi up` that was interrupted; "
+                    f"recording {noted}, the primary before it, as original_email."
+                )
+                original = noted
+        else:
+            journal.remember(wm.organization_id, entity.id, original, props["email"])
             entity = self._set_primary(wm, entity, props["email"], deadline, id_given=_id_shaped(props["entity_id"]))
+        journal.forget(wm.organization_id, entity.id)
         return CreateResult(f"{wm.organization_id}/{entity.id}", self._outputs(props, entity, original))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -251,7 +264,18 @@ class EntityPrimaryEmailProvider(ResourceProvider):
         if not _same(entity.email, news["email"]):
             wm = self._workmail(news)
             deadline = self._deadline(news)
-            entity = self._set_primary(wm, entity, news["email"], deadline, id_given=_id_shaped(news["entity_id"]))
+            # Read first, so an address someone set by hand since the last up or refresh is never overwritten
+            # without a word (and one already set as declared is adopted without a write).
+            live = deadline.retry(lambda: wm.read(entity.type, entity.id), _transient)
+            if live.state == "ENABLED" and _same(live.email, news["email"]):
+                return UpdateResult(self._outputs(news, live, olds.get("original_email")))
+            if live.state == "ENABLED" and not _same(live.email, entity.email):
+                warn(
+                    f"{live.label()}: the primary address was changed outside Pulumi to {live.email} (the stack "
+                    f"recorded {entity.email}); replacing it with {news['email']} as declared."
+                )
+            deadline.restart_backoff()
+            entity = self._set_primary(wm, live, news["email"], deadline, id_given=_id_shaped(news["entity_id"]))
         return UpdateResult(self._outputs(news, entity, olds.get("original_email")))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:

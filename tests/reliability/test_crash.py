@@ -1,4 +1,5 @@
-"""A provider process killed in the middle of an ``up``: the up fails cleanly and the next ``up`` converges.
+"""A provider process killed in the middle of an ``up``: the up fails cleanly, the next ``up`` converges, and
+destroy still restores every true original (the creates that died after their write left a journal note).
 
 The provider server is found the way an operator would: among this process's children, the one running
 ``python -m pulumi.dynamic`` (scanning ``/proc``). A watcher thread kills it with SIGKILL once WorkMail has
@@ -19,7 +20,7 @@ from pulumi.automation import CommandError
 
 from workmail_emulator import Emulator
 
-from .conftest import Figures, Fleet
+from .conftest import Figures, Fleet, output
 
 FLEET_SIZE = 24
 
@@ -104,9 +105,15 @@ def test_provider_killed_mid_up_fails_cleanly_and_the_next_up_converges(
     assert set(state) == set(fleet.declared)
     again = fleet.stack.up()
     assert {op for op, n in again.summary.resource_changes.items() if n} == {"same"}
+    # Creates that died after their write are adopted, with the true original from the provider's journal.
+    originals = {output(resource, "entity_id"): output(resource, "original_email") for resource in state.values()}
+    assert originals == fleet.originals, originals
+    fleet.stack.destroy()
+    fleet.assert_restored()
     figures.add(
         "crash.provider_killed_mid_up",
         operations_attempted=FLEET_SIZE,
         operations_converged=FLEET_SIZE,
         recorded_before_kill=created_before_kill,
+        originals_restored=len(fleet.originals),
     )

@@ -176,19 +176,24 @@ def test_failed_read_back_after_create_does_not_fail_the_step_and_destroy_restor
 def test_failed_read_back_after_update_does_not_fail_the_step_and_destroy_restores_true_originals(
     emulator: Emulator, tmp_path: Path, aws_isolated: dict[str, str], figures: Figures
 ) -> None:
-    """An update is UpdatePrimaryEmailAddress then DescribeUser: failing every DescribeUser hits only read-backs."""
+    """Update = DescribeUser (is it still what the stack recorded?), UpdatePrimaryEmailAddress, DescribeUser
+    (read-back). Chained, with no botocore retries and no batched reads, every second DescribeUser is
+    exactly a read-back: the rule fails all of them and nothing else."""
     count = 10
-    fleet = Fleet(emulator, tmp_path, count, env_extra={"AWS_MAX_ATTEMPTS": "1"})
-    fleet.declare_all("new.example")
+    fleet = Fleet(emulator, tmp_path, count, env_extra={"AWS_MAX_ATTEMPTS": "1", "PULUMI_WORKMAIL_BATCH_READS": "0"})
+    for name in fleet.names:
+        fleet.declare(name, f"{name}@new.example", chain=True)
     fleet.stack.up()
-    fleet.declare_all("next.example")
-    fleet.admin.fault(operation="DescribeUser", status=503)
+    for name in fleet.names:
+        fleet.declare(name, f"{name}@next.example", chain=True)
+    fleet.admin.fault(operation="DescribeUser", every=2, status=503)
     try:
         up = fleet.stack.up()
     finally:
         fired = fleet.admin.clear_faults()
-    assert fired == count
+    assert fired == count, "every read-back (and only the read-backs) failed"
     assert up.summary.resource_changes.get("update") == count
+    assert up.stdout.count("reading it back failed") == count, up.stdout
     assert fleet.admin.stats().get("UpdatePrimaryEmailAddress", 0) >= count
     fleet.assert_converged()
 

@@ -70,11 +70,13 @@ def _change_between_preview_and_up(emulator: Emulator, tmp_path: Path) -> tuple[
     return fleet, up, by_hand
 
 
-def test_change_made_between_preview_and_up_is_overwritten_with_the_declared_address(
+def test_change_made_between_preview_and_up_is_overwritten_with_the_declared_address_and_said_so(
     emulator: Emulator, tmp_path: Path, aws_isolated: dict[str, str], figures: Figures
 ) -> None:
-    fleet, up, _by_hand = _change_between_preview_and_up(emulator, tmp_path)
+    fleet, up, by_hand = _change_between_preview_and_up(emulator, tmp_path)
     assert up.summary.resource_changes.get("update") == 1
+    said = [line for line in up.stdout.splitlines() if by_hand in line]
+    assert said and "changed outside Pulumi" in said[0], up.stdout
     fleet.assert_converged()
     refresh = fleet.stack.refresh()
     assert not {op for op, n in refresh.summary.resource_changes.items() if n and op != "same"}

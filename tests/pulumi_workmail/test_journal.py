@@ -1,0 +1,107 @@
+"""The create journal: what an interrupted create leaves behind, and when it is trusted."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from pulumi_workmail.journal import JOURNAL_ENV, MAX_AGE_SECONDS, Journal
+
+ORG = "m-" + "a" * 32
+ENTITY = "2f9b8c1e-0000-4000-8000-000000000001"
+
+
+def test_remembered_original_is_recalled_when_the_noted_address_is_live(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    journal.remember(ORG, ENTITY, "alice@old.example", "alice@new.example")
+    assert journal.recall(ORG, ENTITY, "Alice@New.example") == "alice@old.example"
+
+
+def test_note_is_ignored_when_the_live_address_is_another(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    journal.remember(ORG, ENTITY, "alice@old.example", "alice@new.example")
+    assert journal.recall(ORG, ENTITY, "alice@other.example") is None
+
+
+def test_note_belongs_to_one_entity_of_one_organization(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    journal.remember(ORG, ENTITY, "alice@old.example", "alice@new.example")
+    assert journal.recall(ORG, ENTITY.replace("1", "2"), "alice@new.example") is None
+    assert journal.recall("m-" + "b" * 32, ENTITY, "alice@new.example") is None
+
+
+def test_forget_removes_the_note(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    journal.remember(ORG, ENTITY, "alice@old.example", "alice@new.example")
+    journal.forget(ORG, ENTITY)
+    assert journal.recall(ORG, ENTITY, "alice@new.example") is None
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_old_notes_are_not_trusted(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    journal.remember(ORG, ENTITY, "alice@old.example", "alice@new.example")
+    (note,) = tmp_path.glob("*.json")
+    content = json.loads(note.read_text())
+    content["written_at"] = time.time() - MAX_AGE_SECONDS - 1
+    note.write_text(json.dumps(content))
+    assert journal.recall(ORG, ENTITY, "alice@new.example") is None
+
+
+@pytest.mark.parametrize("garbage", ["", "{", "[]", '{"email": 1}', '{"organization_id": null}'])
+def test_unreadable_note_is_ignored(tmp_path: Path, garbage: str) -> None:
+    journal = Journal(tmp_path)
+    journal.remember(ORG, ENTITY, "alice@old.example", "alice@new.example")
+    (note,) = tmp_path.glob("*.json")
+    note.write_text(garbage)
+    assert journal.recall(ORG, ENTITY, "alice@new.example") is None
+
+
+def test_unwritable_directory_never_raises(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    journal = Journal(blocker / "journal")
+    journal.remember(ORG, ENTITY, "alice@old.example", "alice@new.example")
+    assert journal.recall(ORG, ENTITY, "alice@new.example") is None
+    journal.forget(ORG, ENTITY)
+
+
+def test_hostile_ids_cannot_name_a_path_outside_the_directory(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "journal")
+    journal.remember("../../x", "../../../etc/passwd\n", "a@b.example", "c@d.example")
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert len(written) == 1 and written[0].parent == tmp_path / "journal"
+
+
+def test_notes_hold_no_more_than_ids_and_addresses(tmp_path: Path) -> None:
+    Journal(tmp_path).remember(ORG, ENTITY, "alice@old.example", "alice@new.example")
+    (note,) = tmp_path.glob("*.json")
+    keys = set(json.loads(note.read_text()))
+    assert keys == {"organization_id", "entity_id", "original_email", "email", "written_at"}
+
+
+def test_journal_directory_is_private_when_created(tmp_path: Path) -> None:
+    Journal(tmp_path / "journal").remember(ORG, ENTITY, "alice@old.example", "alice@new.example")
+    assert (tmp_path / "journal").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize("value", ["off", "OFF", "", "0", "false"])
+def test_environment_can_turn_the_journal_off(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv(JOURNAL_ENV, value)
+    assert Journal.from_environment().directory is None
+
+
+def test_environment_moves_the_journal(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(JOURNAL_ENV, str(tmp_path / "elsewhere"))
+    assert Journal.from_environment().directory == tmp_path / "elsewhere"
+
+
+def test_default_journal_is_under_the_home_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv(JOURNAL_ENV)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert Journal.from_environment().directory == tmp_path / ".pulumi-workmail" / "journal"
+    assert not os.path.exists(tmp_path / ".pulumi-workmail"), "nothing is created until a create writes"
