@@ -85,6 +85,7 @@ def isolated_environ(url: str) -> dict[str, str]:
     """``os.environ`` without anything AWS- or Pulumi-related from the caller, plus :func:`aws_env`."""
     keep = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PULUMI_"))}
     keep.update(aws_env(url))
+    keep["PULUMI_WORKMAIL_JOURNAL_DIR"] = str(OUT_DIR / "journal")  # the provider's create journal, not ~
     return keep
 
 
