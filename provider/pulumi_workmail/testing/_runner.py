@@ -65,7 +65,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, Literal, cast
@@ -94,6 +94,7 @@ from ._state import (
     DYNAMIC_TYPE_PREFIX,
     STACK_TYPE,
     ConfigEntry,
+    ResourceOptions,
     ResourceState,
     StackState,
     load_state,
@@ -418,18 +419,8 @@ def _exception_message(exc: BaseException) -> str:
 
 
 @dataclass(frozen=True)
-class _Options:
-    parent: str = ""
-    dependencies: tuple[str, ...] = ()
-    property_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    protect: bool = False
-    retain_on_delete: bool = False
-    delete_before_replace: bool | None = None
-    ignore_changes: tuple[str, ...] = ()
-    replace_on_changes: tuple[str, ...] = ()
-    additional_secret_outputs: tuple[str, ...] = ()
-    custom_timeouts: dict[str, str] = field(default_factory=dict)
-    deleted_with: str = ""
+class _Options(ResourceOptions):
+    """The options of one RegisterResource request, which every state record of that step carries."""
 
     @classmethod
     def from_request(cls, request: Any) -> _Options:
@@ -460,26 +451,10 @@ class _Options:
 
     def record(self, urn: str, type_: str, custom: bool, **values: Any) -> ResourceState:
         """A state record carrying these options (the engine stores the goal's options on every step)."""
-        return ResourceState(
-            urn=urn,
-            type=type_,
-            custom=custom,
-            parent=self.parent,
-            dependencies=self.dependencies,
-            property_dependencies=self.property_dependencies,
-            protect=self.protect,
-            retain_on_delete=self.retain_on_delete,
-            delete_before_replace=self.delete_before_replace,
-            ignore_changes=self.ignore_changes,
-            replace_on_changes=self.replace_on_changes,
-            additional_secret_outputs=self.additional_secret_outputs,
-            custom_timeouts=self.custom_timeouts,
-            deleted_with=self.deleted_with,
-            **values,
-        )
+        return ResourceState(urn=urn, type=type_, custom=custom, **self.option_values(), **values)
 
 
-def _timeout(record: ResourceState | _Options, operation: str) -> float:
+def _timeout(record: ResourceOptions, operation: str) -> float:
     return _duration_seconds(record.custom_timeouts.get(operation, ""))
 
 

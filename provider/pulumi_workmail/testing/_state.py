@@ -15,7 +15,7 @@ import json
 import os
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Final
 
@@ -37,7 +37,28 @@ class ConfigEntry:
 
 
 @dataclass(frozen=True)
-class ResourceState:
+class ResourceOptions:
+    """The resource options the engine keeps with every step of a resource (from its RegisterResource)."""
+
+    parent: str = ""
+    dependencies: tuple[str, ...] = ()
+    property_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    protect: bool = False
+    retain_on_delete: bool = False
+    delete_before_replace: bool | None = None
+    ignore_changes: tuple[str, ...] = ()
+    replace_on_changes: tuple[str, ...] = ()
+    additional_secret_outputs: tuple[str, ...] = ()
+    custom_timeouts: dict[str, str] = field(default_factory=dict)
+    deleted_with: str = ""
+
+    def option_values(self) -> dict[str, Any]:
+        """These options as keyword arguments (shallow: records share the immutable values)."""
+        return {item.name: getattr(self, item.name) for item in fields(ResourceOptions)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResourceState(ResourceOptions):
     """One resource as stored: checked inputs, outputs (both with secrets wrapped) and its options.
 
     ``delete`` marks a replaced resource whose deletion has not run yet (the engine's pending-delete).
@@ -50,17 +71,6 @@ class ResourceState:
     id: str = ""
     inputs: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
-    parent: str = ""
-    dependencies: tuple[str, ...] = ()
-    property_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    protect: bool = False
-    retain_on_delete: bool = False
-    delete_before_replace: bool | None = None
-    ignore_changes: tuple[str, ...] = ()
-    replace_on_changes: tuple[str, ...] = ()
-    additional_secret_outputs: tuple[str, ...] = ()
-    custom_timeouts: dict[str, str] = field(default_factory=dict)
-    deleted_with: str = ""
     delete: bool = False
 
     @property
