@@ -10,7 +10,7 @@ import os
 import threading
 import time
 import weakref
-from collections import deque
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,13 +97,30 @@ class _Listing:
     """
 
     lock: threading.Lock = field(default_factory=threading.Lock)
-    recent: deque[float] = field(default_factory=deque)
+    recent: dict[str, float] = field(default_factory=dict)  # identifier → last lookup, oldest first
     entities: dict[str, LiveEntity] | None = None
     fetched: float = 0.0
     written: set[str] = field(default_factory=set)
+    index: dict[str, LiveEntity] = field(default_factory=dict)  # by lower-cased id, name and primary email
 
     def fresh(self, now: float) -> bool:
         return self.entities is not None and now - self.fetched < LISTING_TTL
+
+
+def _index(entities: Collection[LiveEntity]) -> dict[str, LiveEntity]:
+    """Listing entries by every identifier a listing shows (an alias is not among them).
+
+    An enabled entity wins over a deleted one that had the same name, and an id over a name that looks
+    like one.
+    """
+    index: dict[str, LiveEntity] = {}
+    for entity in sorted(entities, key=lambda e: e.state == "ENABLED"):
+        for key in (entity.name, entity.email):
+            if key:
+                index[key.lower()] = entity
+    for entity in entities:
+        index[entity.id.lower()] = entity
+    return index
 
 
 # Per client (weakly, so a discarded client takes its listings along), per (organization, type).
@@ -132,21 +149,41 @@ class WorkMail:
         calls. An entity this process has written to is always described again, so a read never returns
         what was there before our own write.
         """
+        cached = self._from_listing(entity_type, entity_id, by_id_only=True)
+        return cached if cached is not None else self.describe(entity_type, entity_id)
+
+    def _from_listing(self, entity_type: str, identifier: str, *, by_id_only: bool) -> LiveEntity | None:
+        """The listing's entry for ``identifier`` once batching pays off; None means "ask Describe".
+
+        Counts this lookup towards batching, fetches the listing (single flight) when it is due, and never
+        answers for an entity this process has written to.
+        """
         if os.environ.get(BATCH_ENV, "1") == "0":
-            return self.describe(entity_type, entity_id)
+            return None
         listing = _listing(self.client, self.organization_id, entity_type)
         now = time.monotonic()
         with listing.lock:
-            listing.recent.append(now)
-            while listing.recent and now - listing.recent[0] > BATCH_WINDOW:
-                listing.recent.popleft()
-            use_listing = entity_id not in listing.written and (listing.fresh(now) or len(listing.recent) > BATCH_AFTER)
-            if use_listing and not listing.fresh(now):
-                # Single flight: readers of the same kind wait for this one listing.
+            # Distinct identifiers only: one entity retried while WorkMail lags is not "many".
+            listing.recent.pop(identifier.lower(), None)
+            listing.recent[identifier.lower()] = now
+            while True:
+                oldest, seen = next(iter(listing.recent.items()))
+                if now - seen <= BATCH_WINDOW:
+                    break
+                del listing.recent[oldest]
+            if by_id_only and identifier in listing.written:
+                return None
+            if not listing.fresh(now):
+                if len(listing.recent) <= BATCH_AFTER:
+                    return None
                 listing.entities = self._list(entity_type)
+                listing.index = _index(listing.entities.values())
                 listing.fetched = time.monotonic()
-            cached = listing.entities.get(entity_id) if use_listing and listing.entities is not None else None
-        return cached if cached is not None else self.describe(entity_type, entity_id)
+            entities = listing.entities or {}
+            found = entities.get(identifier) if by_id_only else listing.index.get(identifier.lower())
+            if found is None or found.id in listing.written:
+                return None
+            return found
 
     def _list(self, entity_type: str) -> dict[str, LiveEntity]:
         method, key = LIST_CALLS[entity_type]
@@ -199,6 +236,11 @@ class WorkMail:
         """Resolve an id, email or name, trying the Describe calls its shape makes likely first."""
         kinds = LOOKUP_ORDER[identifier_kind(identifier)]
         for entity_type in kinds:
+            # When many creates arrive together, a listing answers those it shows enabled; anything else
+            # (an alias, a miss, an entity not yet enabled or one this process wrote) is described.
+            listed = self._from_listing(entity_type, identifier, by_id_only=False)
+            if listed is not None and listed.state == "ENABLED":
+                return listed
             try:
                 return self.describe(entity_type, identifier)
             except WorkMailProviderError as error:

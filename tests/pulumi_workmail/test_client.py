@@ -16,7 +16,9 @@ USERS = 200
 
 @pytest.fixture(scope="module")
 def big_org() -> Any:
-    users = [{"name": f"u{i:03d}", "email": f"u{i:03d}@example.com"} for i in range(USERS)]
+    users: list[dict[str, Any]] = [{"name": f"u{i:03d}", "email": f"u{i:03d}@example.com"} for i in range(USERS)]
+    users[0]["aliases"] = ["first@example.com"]
+    users.append({"name": "unregistered"})  # no email: DISABLED
     seed = {"organizations": [{"alias": "big", "domains": [{"name": "example.com", "verified": True}], "users": users}]}
     with running(seed=seed) as emu:
         yield emu
@@ -35,8 +37,10 @@ def wm(big_org: Emulator, monkeypatch: pytest.MonkeyPatch) -> WorkMail:
 
 
 def _ids(emu: Emulator) -> list[str]:
+    """The ids of u000…u199, in order."""
     assert emu.seed_result is not None
-    return list(emu.seed_result["organizations"]["big"]["users"].values())
+    users = emu.seed_result["organizations"]["big"]["users"]
+    return [users[f"u{i:03d}"] for i in range(USERS)]
 
 
 def _calls(emu: Emulator) -> dict[str, int]:
@@ -78,6 +82,57 @@ def test_entity_missing_from_the_listing_is_described(big_org: Emulator, wm: Wor
     with pytest.raises(client_module.WorkMailProviderError) as caught:
         wm.read("USER", "00000000-0000-0000-0000-000000000000")
     assert caught.value.code == "EntityNotFoundException"
+
+
+@pytest.mark.parametrize("how", ["name", "email", "id"])
+def test_many_creates_resolve_from_a_listing(big_org: Emulator, wm: WorkMail, how: str) -> None:
+    ids = _ids(big_org)
+    identifiers = {
+        "name": [f"u{i:03d}" for i in range(USERS)],
+        "email": [f"U{i:03d}@Example.com" for i in range(USERS)],
+        "id": ids,
+    }[how]
+    with ThreadPoolExecutor(4) as pool:
+        found = list(pool.map(wm.find, identifiers))
+    assert [e.id for e in found] == ids
+    assert [e.email for e in found] == [f"u{i:03d}@example.com" for i in range(USERS)]
+    calls = _calls(big_org)
+    assert sum(calls.values()) <= 10, calls
+
+
+def test_find_of_an_alias_is_described_even_when_the_listing_is_warm(big_org: Emulator, wm: WorkMail) -> None:
+    for name in ("u001", "u002", "u003", "u004", "u005"):
+        wm.find(name)
+    big_org.admin("POST", "/_emulator/stats/reset")
+    entity = wm.find("first@example.com")
+    assert entity.id == _ids(big_org)[0] and entity.email == "u000@example.com"
+    assert _calls(big_org) == {"DescribeUser": 1}
+
+
+def test_find_of_an_entity_the_listing_shows_disabled_is_described(big_org: Emulator, wm: WorkMail) -> None:
+    for name in ("u001", "u002", "u003", "u004", "u005"):
+        wm.find(name)
+    big_org.admin("POST", "/_emulator/stats/reset")
+    assert wm.find("unregistered").state == "DISABLED"
+    assert _calls(big_org) == {"DescribeUser": 1}
+
+
+def test_find_of_an_entity_this_process_wrote_is_described(big_org: Emulator, wm: WorkMail) -> None:
+    for name in ("u001", "u002", "u003", "u004", "u005"):
+        wm.find(name)
+    target = wm.find("u003")
+    wm.set_primary(target, "u003.renamed@example.com")
+    big_org.admin("POST", "/_emulator/stats/reset")
+    assert wm.find("u003").email == "u003.renamed@example.com"
+    assert _calls(big_org) == {"DescribeUser": 1}
+    wm.set_primary(target, "u003@example.com")
+
+
+def test_retrying_one_identifier_never_turns_into_a_listing(big_org: Emulator, wm: WorkMail) -> None:
+    for _ in range(10):
+        wm.find("u007")
+        wm.read("USER", _ids(big_org)[8])
+    assert _calls(big_org) == {"DescribeUser": 20}
 
 
 def test_batching_can_be_turned_off(big_org: Emulator, wm: WorkMail, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -677,10 +677,13 @@ def test_failed_read_back_after_successful_update_does_not_fail_update(
     world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:
     created = create(world, "alice", "alice.new@example.com")
-    world.fault(operation="DescribeUser", error="InternalFailure", status=500, count=10)
+    # The update reads (1st DescribeUser), writes, reads back (2nd): only the read-back fails.
+    world.reset_stats()
+    world.fault(operation="DescribeUser", error="InternalFailure", status=500, every=2)
     world.monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     world.monkeypatch.setattr("pulumi_workmail.client._CLIENTS", {})
     updated = update(world, created, "alice.newer@example.com")
+    assert world.stats().get("UpdatePrimaryEmailAddress") == 1
     assert updated.outs["email"] == "alice.newer@example.com"
     assert updated.outs["original_email"] == "alice@example.com"
     assert "warning" in capsys.readouterr().out.lower()

@@ -144,10 +144,11 @@ def test_failed_read_back_after_create_does_not_fail_the_step_and_destroy_restor
     """Create = DescribeUser (resolve), UpdatePrimaryEmailAddress, DescribeUser (read-back).
 
     The resources are chained (``depends_on``) so creates run one at a time, and with no botocore retries
-    every second DescribeUser is exactly a read-back: the rule fails all of them and nothing else.
+    and no batched reads every second DescribeUser is exactly a read-back: the rule fails all of them and
+    nothing else.
     """
     count = 6
-    fleet = Fleet(emulator, tmp_path, count, env_extra={"AWS_MAX_ATTEMPTS": "1"})
+    fleet = Fleet(emulator, tmp_path, count, env_extra={"AWS_MAX_ATTEMPTS": "1", "PULUMI_WORKMAIL_BATCH_READS": "0"})
     for name in fleet.names:
         fleet.declare(name, f"{name}@new.example", chain=True)
     fleet.admin.fault(operation="DescribeUser", every=2, **read_back_fault)
