@@ -81,12 +81,21 @@ class Evidence:
                 raw = pickled["value"] if is_secret(pickled) else pickled
                 self.add(f"{where}.__provider(decoded)", base64.b64decode(raw).decode("latin-1"))
 
+    def journal(self, where: str, directory: Path) -> None:
+        """The provider's create journal: every note's name and content."""
+        notes = sorted(directory.glob("*")) if directory.exists() else []
+        self.add(where, {note.name: note.read_text(encoding="utf-8") for note in notes})
+
     def leaks(self) -> list[str]:
         return [f"{value!r} in {where}" for where, text in self.texts for value in SECRET_VALUES if value in text]
 
 
 def test_no_credential_value_appears_in_pickle_state_outputs_logs_or_errors(
-    profile_files: dict[str, str], profile_only_emulator: Emulator, tmp_path: Path, figures: Figures
+    profile_files: dict[str, str],
+    profile_only_emulator: Emulator,
+    tmp_path: Path,
+    figures: Figures,
+    private_journal: Path,
 ) -> None:
     emu = profile_only_emulator
     evidence = Evidence()
@@ -116,6 +125,7 @@ def test_no_credential_value_appears_in_pickle_state_outputs_logs_or_errors(
     assert f"{first}@next.example is already used by user {first}" in str(caught.value)
     evidence.failure("up.conflict", caught.value)
     evidence.stack("after-conflict", fleet.stack)
+    evidence.journal("journal.after-conflict", private_journal)
 
     fleet.declare(third, f"{third}@next.example")
     evidence.result("up.fixed", fleet.stack.up())
