@@ -129,6 +129,29 @@ def test_every_lifecycle_operation_under_faults_succeeds_or_fails_cleanly_and_th
         figures.add(section, operations_converged=FLEET_SIZE)
 
 
+ONE_AT_A_TIME = {"AWS_MAX_ATTEMPTS": "1", "PULUMI_WORKMAIL_BATCH_READS": "0"}
+
+
+def _fail_every_read_back(fleet: Fleet, **fault: Any) -> tuple[Any, int]:
+    """An up in which every second DescribeUser fails: with chained resources, no botocore retries and no
+    batched reads, those are exactly the read-backs. Returns the up's result and the faults fired."""
+    fleet.admin.fault(operation="DescribeUser", every=2, **fault)
+    try:
+        up = fleet.stack.up()
+    finally:
+        fired = fleet.admin.clear_faults()
+    assert up.stdout.count("reading it back failed") == fired, up.stdout
+    return up, fired
+
+
+def _next_up_is_a_noop_and_destroy_restores(fleet: Fleet) -> None:
+    fleet.assert_converged()
+    again = fleet.stack.up()
+    assert {op for op, n in again.summary.resource_changes.items() if n} == {"same"}
+    fleet.stack.destroy()
+    fleet.assert_restored()
+
+
 @pytest.mark.parametrize(
     "read_back_fault",
     [
@@ -148,23 +171,13 @@ def test_failed_read_back_after_create_does_not_fail_the_step_and_destroy_restor
     nothing else.
     """
     count = 6
-    fleet = Fleet(emulator, tmp_path, count, env_extra={"AWS_MAX_ATTEMPTS": "1", "PULUMI_WORKMAIL_BATCH_READS": "0"})
+    fleet = Fleet(emulator, tmp_path, count, env_extra=ONE_AT_A_TIME)
     for name in fleet.names:
         fleet.declare(name, f"{name}@new.example", chain=True)
-    fleet.admin.fault(operation="DescribeUser", every=2, **read_back_fault)
-    try:
-        up = fleet.stack.up()
-    finally:
-        fired = fleet.admin.clear_faults()
+    up, fired = _fail_every_read_back(fleet, **read_back_fault)
     assert fired == count, "every read-back (and only the read-backs) failed"
     assert up.summary.resource_changes.get("create") == count + 1
-    assert up.stdout.count("reading it back failed") == count, up.stdout
-    fleet.assert_converged()
-
-    again = fleet.stack.up()
-    assert {op for op, n in again.summary.resource_changes.items() if n} == {"same"}
-    fleet.stack.destroy()
-    fleet.assert_restored()
+    _next_up_is_a_noop_and_destroy_restores(fleet)
     figures.add(
         "transactional.create_read_back_fails",
         faults_injected=fired,
@@ -181,27 +194,17 @@ def test_failed_read_back_after_update_does_not_fail_the_step_and_destroy_restor
     (read-back). Chained, with no botocore retries and no batched reads, every second DescribeUser is
     exactly a read-back: the rule fails all of them and nothing else."""
     count = 10
-    fleet = Fleet(emulator, tmp_path, count, env_extra={"AWS_MAX_ATTEMPTS": "1", "PULUMI_WORKMAIL_BATCH_READS": "0"})
+    fleet = Fleet(emulator, tmp_path, count, env_extra=ONE_AT_A_TIME)
     for name in fleet.names:
         fleet.declare(name, f"{name}@new.example", chain=True)
     fleet.stack.up()
     for name in fleet.names:
         fleet.declare(name, f"{name}@next.example", chain=True)
-    fleet.admin.fault(operation="DescribeUser", every=2, status=503)
-    try:
-        up = fleet.stack.up()
-    finally:
-        fired = fleet.admin.clear_faults()
+    up, fired = _fail_every_read_back(fleet, status=503)
     assert fired == count, "every read-back (and only the read-backs) failed"
     assert up.summary.resource_changes.get("update") == count
-    assert up.stdout.count("reading it back failed") == count, up.stdout
     assert fleet.admin.stats().get("UpdatePrimaryEmailAddress", 0) >= count
-    fleet.assert_converged()
-
-    again = fleet.stack.up()
-    assert {op for op, n in again.summary.resource_changes.items() if n} == {"same"}
-    fleet.stack.destroy()
-    fleet.assert_restored()
+    _next_up_is_a_noop_and_destroy_restores(fleet)
     figures.add(
         "transactional.update_read_back_fails",
         faults_injected=fired,
