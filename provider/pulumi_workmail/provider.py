@@ -5,10 +5,11 @@
 | check       | validate and default the inputs (pure)                               | 0                              |
 | diff        | email → update; organization, region, other entity → replace (pure)  | 0                              |
 | create      | resolve, note its primary (+ journal), set ours, read it back        | resolve + write + read back    |
-| update      | read (say so if changed by hand), set, read back; on_delete: nothing | read + write + read back, or 0 |
+| update      | read (say so if changed by hand), set, read back; on_delete: nothing | [read +] write + read back, 0  |
 | read        | describe by resolved id and type; gone → dropped; DISABLED → warning | 1                              |
 | delete      | restore the original primary (a swap), or nothing with "retain"      | restore: ≤ 2; retain: 0        |
 
+The update's first read is skipped when stack config ``workmail:checkBeforeUpdate`` is false.
 The class is pickled by reference into the program's state, so it holds no clients or credentials:
 those come from ``configure`` (stack config) and the environment in the provider process.
 """
@@ -51,6 +52,10 @@ CONSISTENCY_CODES = frozenset({"EntityStateException", "MailDomainStateException
 # A read that finds one of these knows the entity is gone for good.
 GONE_CODES = frozenset({ENTITY_NOT_FOUND, "OrganizationNotFoundException", "OrganizationStateException"})
 POLL_ENV = "PULUMI_WORKMAIL_POLL_SECONDS"
+# Stack config: false trades the update's first read (and its "changed outside Pulumi" warning) for one
+# request less (issue 3's budget of 2); `pulumi up --refresh` then is how a hand-made change shows.
+CHECK_BEFORE_UPDATE_KEY = "workmail:checkBeforeUpdate"
+_FLAGS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
 def _same(a: str | None, b: str | None) -> bool:
@@ -67,6 +72,17 @@ def _transient(error: WorkMailProviderError, id_given: bool = False) -> bool:
     """Worth another try within the wait: WorkMail catching up, or throttling, 5xx and dropped connections
     that outlasted botocore's own retries."""
     return error.retryable or error.code in CONSISTENCY_CODES or (id_given and error.code == ENTITY_NOT_FOUND)
+
+
+def config_flag(key: str, value: str | None, default: bool) -> bool:
+    """A boolean stack setting; an unreadable one keeps the (safe) default and says so."""
+    if value is None or value.strip() == "":
+        return default
+    flag = _FLAGS.get(value.strip().lower())
+    if flag is None:
+        warn(f"stack config {key} is {value!r}; expected true or false, so using {str(default).lower()}.")
+        return default
+    return flag
 
 
 def warn(message: str) -> None:
@@ -115,6 +131,9 @@ class EntityPrimaryEmailProvider(ResourceProvider):
         # Set after unpickling in the provider process, so never persisted in state.
         self._region = req.config.get("aws:region")
         self._profile = req.config.get("aws:profile") or None
+        self._check_before_update = config_flag(
+            CHECK_BEFORE_UPDATE_KEY, req.config.get(CHECK_BEFORE_UPDATE_KEY), default=True
+        )
 
     # ----------------------------------------------------------- helpers
 
@@ -264,18 +283,20 @@ class EntityPrimaryEmailProvider(ResourceProvider):
         if not _same(entity.email, news["email"]):
             wm = self._workmail(news)
             deadline = self._deadline(news)
-            # Read first, so an address someone set by hand since the last up or refresh is never overwritten
-            # without a word (and one already set as declared is adopted without a write).
-            live = deadline.retry(lambda: wm.read(entity.type, entity.id), _transient)
-            if live.state == "ENABLED" and _same(live.email, news["email"]):
-                return UpdateResult(self._outputs(news, live, olds.get("original_email")))
-            if live.state == "ENABLED" and not _same(live.email, entity.email):
-                warn(
-                    f"{live.label()}: the primary address was changed outside Pulumi to {live.email} (the stack "
-                    f"recorded {entity.email}); replacing it with {news['email']} as declared."
-                )
-            deadline.restart_backoff()
-            entity = self._set_primary(wm, live, news["email"], deadline, id_given=_id_shaped(news["entity_id"]))
+            if getattr(self, "_check_before_update", True):
+                # Read first, so an address someone set by hand since the last up or refresh is never
+                # overwritten without a word (and one already set as declared is adopted without a write).
+                live = deadline.retry(lambda: wm.read(entity.type, entity.id), _transient)
+                if live.state == "ENABLED" and _same(live.email, news["email"]):
+                    return UpdateResult(self._outputs(news, live, olds.get("original_email")))
+                if live.state == "ENABLED" and not _same(live.email, entity.email):
+                    warn(
+                        f"{live.label()}: the primary address was changed outside Pulumi to {live.email} (the "
+                        f"stack recorded {entity.email}); replacing it with {news['email']} as declared."
+                    )
+                entity = live
+                deadline.restart_backoff()
+            entity = self._set_primary(wm, entity, news["email"], deadline, id_given=_id_shaped(news["entity_id"]))
         return UpdateResult(self._outputs(news, entity, olds.get("original_email")))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:

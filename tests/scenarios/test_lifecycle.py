@@ -101,6 +101,28 @@ def test_out_of_band_change_shows_as_drift_and_next_up_restores(scenario: Scenar
     assert scenario.primary("alice") == "alice@new.example"
 
 
+def test_update_reads_first_and_says_so_unless_stack_config_turns_it_off(scenario: Scenario) -> None:
+    scenario.declare("alice-primary", entity_id="alice", email="alice@new.example")
+    scenario.stack.up()
+    alice = scenario.entity_id("users", "alice")
+    scenario.wm.update_primary_email_address(OrganizationId=scenario.org, EntityId=alice, Email="al@example.com")
+
+    scenario.declare("alice-primary", entity_id="alice", email="alice.liddell@new.example")
+    scenario.reset_stats()
+    up = scenario.stack.up()
+    assert "changed outside Pulumi to al@example.com" in up.stdout
+    assert scenario.requests() == 3, scenario.calls()
+
+    scenario.stack.set_config("workmail:checkBeforeUpdate", "false")
+    scenario.wm.update_primary_email_address(OrganizationId=scenario.org, EntityId=alice, Email="al@example.com")
+    scenario.declare("alice-primary", entity_id="alice", email="alice@new.example")
+    scenario.reset_stats()
+    up = scenario.stack.up()
+    assert "changed outside Pulumi" not in up.stdout
+    assert scenario.requests() == 2, scenario.calls()
+    assert scenario.primary("alice") == "alice@new.example"
+
+
 def test_entity_deleted_out_of_band_is_dropped_by_refresh(scenario: Scenario) -> None:
     scenario.declare("bob-primary", entity_id="bob", email="bob@new.example")
     scenario.stack.up()
