@@ -74,11 +74,15 @@ def _transient(error: WorkMailProviderError, id_given: bool = False) -> bool:
     return error.retryable or error.code in CONSISTENCY_CODES or (id_given and error.code == ENTITY_NOT_FOUND)
 
 
-def config_flag(key: str, value: str | None, default: bool) -> bool:
-    """A boolean stack setting; an unreadable one keeps the (safe) default and says so."""
-    if value is None or value.strip() == "":
+def config_flag(key: str, value: object, default: bool) -> bool:
+    """A boolean stack setting (a string from `pulumi config set`, or a YAML boolean); an unreadable one
+    keeps the (safe) default and says so."""
+    if isinstance(value, bool):
+        return value
+    text = "" if value is None else str(value).strip()
+    if not text:
         return default
-    flag = _FLAGS.get(value.strip().lower())
+    flag = _FLAGS.get(text.lower())
     if flag is None:
         warn(f"stack config {key} is {value!r}; expected true or false, so using {str(default).lower()}.")
         return default

@@ -783,10 +783,16 @@ def test_update_without_check_before_update_overwrites_a_hand_made_change_withou
     assert "console@example.com" in lower_set(world.aliases(world.id_of("alice")))
 
 
-@pytest.mark.parametrize(("value", "reads_first"), [("true", True), ("YES", True), ("0", False), ("no", False)])
-def test_check_before_update_accepts_the_usual_boolean_spellings(world: World, value: str, reads_first: bool) -> None:
+@pytest.mark.parametrize(
+    ("value", "reads_first"),
+    [("true", True), ("YES", True), (True, True), ("", True), ("0", False), ("no", False), (False, False)],
+)
+def test_check_before_update_accepts_the_usual_boolean_spellings(
+    world: World, value: str | bool, reads_first: bool
+) -> None:
+    """`pulumi config set` stores strings; a stack file may hold a YAML boolean."""
     created = create(world, "alice", "alice.new@example.com")
-    configure(world, **{"workmail:checkBeforeUpdate": value})
+    world.provider.configure(ConfigureRequest(Config({"workmail:checkBeforeUpdate": value}, "workmail-test")))
     world.reset_stats()
     update(world, created, "alice.newer@example.com")
     assert world.total() == (3 if reads_first else 2), world.stats()
