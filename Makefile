@@ -16,10 +16,16 @@ $(STAMP): $(PY) pyproject.toml
 
 install: $(STAMP)
 
+# mypy --strict (settings in pyproject.toml) checks provider, tests, bench, scripts and __main__.py in one run.
+# The example programs are all __main__.py as well, and one run refuses two modules of the same name, so each
+# example gets a run of its own.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check provider tests examples scripts bench __main__.py
 	$(VENV)/bin/ruff format --check provider tests examples scripts bench __main__.py
 	$(VENV)/bin/mypy
+	@status=0; for program in examples/*/__main__.py; do \
+		echo "$(VENV)/bin/mypy $$program"; $(VENV)/bin/mypy "$$program" || status=1; \
+	done; exit $$status
 
 pytest: $(STAMP)
 	$(PY) -m pytest

@@ -65,12 +65,15 @@ def test_set_read_back_and_restore(target: Target) -> None:
     )
     assert not checked.failures
     created = provider.create(checked.inputs)
+    assert created.outs is not None  # typed optional by pulumi; the provider always returns outputs
     try:
         assert created.outs["email"].lower() == target.email.lower()
         read = provider.read(created.id, {**created.outs, "__provider": "x"})
+        assert read.outs is not None
         assert read.outs["email"].lower() == target.email.lower()
     finally:
         provider.delete(created.id, created.outs)
     after = provider.read(created.id, {**created.outs, "__provider": "x"})
+    assert after.outs is not None
     original = created.outs["original_email"]
     assert after.outs["email"].lower() == (original or "").lower()

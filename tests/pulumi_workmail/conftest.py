@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
 from pulumi_workmail import client as client_module
 from pulumi_workmail.provider import EntityPrimaryEmailProvider
@@ -150,6 +151,12 @@ class World:
 
     def aliases(self, entity_id: str) -> list[str]:
         return list(self.wm().list_aliases(OrganizationId=self.org, EntityId=entity_id)["Aliases"])
+
+
+def outs_of(result: CreateResult | UpdateResult | ReadResult) -> dict[str, Any]:
+    """A provider result's outputs: pulumi types them as optional, this provider always returns them."""
+    assert result.outs is not None
+    return result.outs
 
 
 def isolate_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

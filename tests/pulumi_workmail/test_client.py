@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -9,13 +10,14 @@ import pytest
 
 from pulumi_workmail import client as client_module
 from pulumi_workmail.client import WorkMail, workmail_client
+from pulumi_workmail.errors import WorkMailProviderError
 from workmail_emulator import Emulator, running
 
 USERS = 200
 
 
 @pytest.fixture(scope="module")
-def big_org() -> Any:
+def big_org() -> Iterator[Emulator]:
     users: list[dict[str, Any]] = [{"name": f"u{i:03d}", "email": f"u{i:03d}@example.com"} for i in range(USERS)]
     users[0]["aliases"] = ["first@example.com"]
     users.append({"name": "unregistered"})  # no email: DISABLED
@@ -79,7 +81,7 @@ def test_entity_missing_from_the_listing_is_described(big_org: Emulator, wm: Wor
     ids = _ids(big_org)
     for entity_id in ids[:10]:
         wm.read("USER", entity_id)
-    with pytest.raises(client_module.WorkMailProviderError) as caught:
+    with pytest.raises(WorkMailProviderError) as caught:
         wm.read("USER", "00000000-0000-0000-0000-000000000000")
     assert caught.value.code == "EntityNotFoundException"
 
@@ -163,7 +165,7 @@ def test_retries_follow_botocore_standard_mode_and_aws_max_attempts(
     fresh = WorkMail(workmail_client("us-east-1", None), wm.organization_id)
     big_org.admin("POST", "/_emulator/faults", {"operation": "DescribeUser", "error": "ThrottlingException"})
     try:
-        with pytest.raises(client_module.WorkMailProviderError) as caught:
+        with pytest.raises(WorkMailProviderError) as caught:
             fresh.describe("USER", _ids(big_org)[0])
     finally:
         big_org.admin("DELETE", "/_emulator/faults")

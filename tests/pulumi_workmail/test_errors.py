@@ -33,7 +33,15 @@ from pulumi_workmail.errors import Context, WorkMailProviderError, scrub, transl
 from pulumi_workmail.provider import _TracebackShim
 from workmail_emulator import running
 
-from .conftest import CREDENTIAL_VALUES, FAKE_ACCESS_KEY, FAKE_SECRET_KEY, FAKE_SESSION_TOKEN, UNKNOWN_ORG, World
+from .conftest import (
+    CREDENTIAL_VALUES,
+    FAKE_ACCESS_KEY,
+    FAKE_SECRET_KEY,
+    FAKE_SESSION_TOKEN,
+    UNKNOWN_ORG,
+    World,
+    outs_of,
+)
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -231,7 +239,7 @@ def test_email_in_use_on_update_names_the_owner(world: World) -> None:
     created = world.provider.create(world.props("alice", "alice.new@example.com"))
     news = world.props("alice", "sales@example.com")
     with pytest.raises(WorkMailProviderError) as caught:
-        world.provider.update(created.id, dict(created.outs), news)
+        world.provider.update(created.id, dict(outs_of(created)), news)
     message = assert_actionable(caught.value, org=world.org)
     assert "group sales" in message.lower()
     assert world.id_of("sales") in message
@@ -370,7 +378,7 @@ def test_describe_error_during_read_is_raised_as_one_line(world: World, code: st
     created = world.provider.create(world.props("alice", "alice.new@example.com"))
     world.fault(operation="DescribeUser", error=code, count=50)
     with pytest.raises(WorkMailProviderError) as caught:
-        world.provider.read(created.id, dict(created.outs))
+        world.provider.read(created.id, dict(outs_of(created)))
     assert caught.value.code == code
     assert_actionable(caught.value, org=org_if_relevant(code, world.org))
 
@@ -388,7 +396,7 @@ def test_error_during_restoring_delete_is_one_line(world: World, code: str, oper
     created = world.provider.create(world.props("alice", "alice.new@example.com"))
     world.fault(operation=operation, error=code, count=50)
     with pytest.raises(WorkMailProviderError) as caught:
-        world.provider.delete(created.id, dict(created.outs))
+        world.provider.delete(created.id, dict(outs_of(created)))
     assert caught.value.code == code
     message = assert_actionable(caught.value, org=org_if_relevant(code, world.org))
     if operation == "UpdatePrimaryEmailAddress":
@@ -424,7 +432,7 @@ def test_throttling_recovered_by_botocore_retries_succeeds(world: World) -> None
     world.monkeypatch.delenv("AWS_MAX_ATTEMPTS")
     world.fault(operation="UpdatePrimaryEmailAddress", error="ThrottlingException", count=1)
     result = world.provider.create(world.props())
-    assert result.outs["email"] == "alice.new@example.com"
+    assert outs_of(result)["email"] == "alice.new@example.com"
 
 
 @pytest.mark.parametrize("operation", ["DescribeUser", "UpdatePrimaryEmailAddress"])
@@ -457,6 +465,7 @@ def test_unrecognized_access_key_is_reported_without_leaking_it(world: World, mo
         seed={"organizations": [{"alias": "locked", "users": [{"name": "lee", "email": "lee@locked.awsapps.com"}]}]},
         access_keys=["AKIAONLYTHISKEYWORKS"],
     ) as locked:
+        assert locked.seed_result is not None
         org = locked.seed_result["organizations"]["locked"]["id"]
         monkeypatch.setenv("AWS_ENDPOINT_URL_WORKMAIL", locked.url)
         with pytest.raises(WorkMailProviderError) as caught:
@@ -488,7 +497,7 @@ def test_server_error_retried_by_botocore_then_succeeds(world: World) -> None:
     world.monkeypatch.delenv("AWS_MAX_ATTEMPTS")
     world.fault(operation="UpdatePrimaryEmailAddress", status=500, count=1)
     result = world.provider.create(world.props())
-    assert result.outs["email"] == "alice.new@example.com"
+    assert outs_of(result)["email"] == "alice.new@example.com"
 
 
 @pytest.mark.parametrize("operation", ["DescribeUser", "UpdatePrimaryEmailAddress"])
@@ -572,7 +581,8 @@ def client_error(
     return ClientError(
         {
             "Error": {"Code": code, "Message": message},
-            "ResponseMetadata": {"HTTPStatusCode": status, "RetryAttempts": attempts},
+            # botocore-stubs require every ResponseMetadata key; botocore fills only the ones it has (HostId: S3 only).
+            "ResponseMetadata": {"HTTPStatusCode": status, "RetryAttempts": attempts},  # type: ignore[typeddict-item]
         },
         "UpdatePrimaryEmailAddress",
     )

@@ -21,7 +21,7 @@ from pulumi_workmail import client as client_module
 from pulumi_workmail.errors import WorkMailProviderError
 from pulumi_workmail.journal import Journal
 
-from .conftest import CREDENTIAL_VALUES, UNKNOWN_ORG, World
+from .conftest import CREDENTIAL_VALUES, UNKNOWN_ORG, World, outs_of
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -46,7 +46,7 @@ def olds_of(result: CreateResult | UpdateResult | ReadResult) -> dict[str, Any]:
 
 
 def update(world: World, created: CreateResult, email: str, **extra: Any) -> UpdateResult:
-    news = world.props(created.outs["entity_id"], email, **extra)
+    news = world.props(outs_of(created)["entity_id"], email, **extra)
     news["__provider"] = "serialized-provider"
     result = world.provider.update(created.id, olds_of(created), news)
     assert isinstance(result, UpdateResult)
@@ -111,7 +111,7 @@ def test_create_resolves_entity_and_records_identity_outputs(
 
     entity_id = world.id_of(name)
     assert result.id == f"{world.org}/{entity_id}"
-    outs = result.outs
+    outs = outs_of(result)
     assert outs["resolved_entity_id"] == entity_id
     assert outs["entity_type"] == entity_type
     assert outs["entity_name"] == name
@@ -127,29 +127,29 @@ def test_create_adopts_when_address_already_primary_without_writing(world: World
     result = create(world, "alice", "alice@example.com")
     assert world.stats().get("UpdatePrimaryEmailAddress", 0) == 0
     assert result.id == f"{world.org}/{world.id_of('alice')}"
-    assert result.outs["email"] == "alice@example.com"
-    assert result.outs["original_email"] == "alice@example.com"
+    assert outs_of(result)["email"] == "alice@example.com"
+    assert outs_of(result)["original_email"] == "alice@example.com"
     assert lower_set(world.aliases(world.id_of("alice"))) == {"al@example.com"}
 
 
 def test_create_adopts_case_insensitively(world: World) -> None:
     result = create(world, "alice", "Alice@Example.COM")
     assert world.stats().get("UpdatePrimaryEmailAddress", 0) == 0
-    assert result.outs["email"].lower() == "alice@example.com"
-    assert result.outs["original_email"] == "alice@example.com"
+    assert outs_of(result)["email"].lower() == "alice@example.com"
+    assert outs_of(result)["original_email"] == "alice@example.com"
 
 
 def test_create_to_new_address_appends_old_primary_as_alias(world: World) -> None:
     result = create(world, "alice", "alice.new@example.com")
-    assert result.outs["email"] == "alice.new@example.com"
+    assert outs_of(result)["email"] == "alice.new@example.com"
     assert live_email(world) == "alice.new@example.com"
     assert lower_set(world.aliases(world.id_of("alice"))) == {"al@example.com", "alice@example.com"}
 
 
 def test_create_to_existing_alias_swaps_it_with_primary(world: World) -> None:
     result = create(world, "alice", "al@example.com")
-    assert result.outs["email"] == "al@example.com"
-    assert result.outs["original_email"] == "alice@example.com"
+    assert outs_of(result)["email"] == "al@example.com"
+    assert outs_of(result)["original_email"] == "alice@example.com"
     assert live_email(world) == "al@example.com"
     assert lower_set(world.aliases(world.id_of("alice"))) == {"alice@example.com"}
 
@@ -166,7 +166,7 @@ def test_create_after_one_interrupted_past_its_write_records_the_true_original(
 
     created = create(world, "alice", "alice.new@example.com")
 
-    assert created.outs["original_email"] == "alice@example.com"
+    assert outs_of(created)["original_email"] == "alice@example.com"
     out = capsys.readouterr().out
     assert "interrupted" in out and "alice@example.com" in out
     assert list(private_journal.iterdir()) == [], "the note is used once"
@@ -185,14 +185,14 @@ def test_create_whose_write_fails_keeps_its_note_for_the_next_try(world: World, 
         create(world, "alice", "bob@example.com")
     assert Journal(private_journal).recall(world.org, world.id_of("alice"), "bob@example.com") == "alice@example.com"
     created = create(world, "alice", "alice.new@example.com")
-    assert created.outs["original_email"] == "alice@example.com"
+    assert outs_of(created)["original_email"] == "alice@example.com"
     assert list(private_journal.iterdir()) == []
 
 
 def test_adopt_ignores_a_note_for_another_address(world: World, private_journal: Path) -> None:
     Journal(private_journal).remember(world.org, world.id_of("alice"), "elsewhere@example.com", "x@example.com")
     created = create(world, "alice", "alice@example.com")
-    assert created.outs["original_email"] == "alice@example.com"
+    assert outs_of(created)["original_email"] == "alice@example.com"
 
 
 def test_create_with_unknown_name_fails_at_once_without_retrying(world: World) -> None:
@@ -218,12 +218,12 @@ def test_update_to_new_address_updates_in_place_and_keeps_all_outputs(world: Wor
         "alice@example.com",
         "alice.new@example.com",
     }
-    outs = updated.outs
+    outs = outs_of(updated)
     assert outs["email"] == "alice.newer@example.com"
     assert outs["original_email"] == "alice@example.com", "original_email is the primary before the FIRST change"
-    assert set(created.outs) <= set(outs), f"outputs dropped: {set(created.outs) - set(outs)}"
+    assert set(outs_of(created)) <= set(outs), f"outputs dropped: {set(outs_of(created)) - set(outs)}"
     for key in ("resolved_entity_id", "entity_type", "entity_name", "organization_id", "entity_id", "on_delete"):
-        assert outs[key] == created.outs[key], key
+        assert outs[key] == outs_of(created)[key], key
 
 
 def test_update_to_alias_swaps_and_keeps_original_email(world: World) -> None:
@@ -231,17 +231,17 @@ def test_update_to_alias_swaps_and_keeps_original_email(world: World) -> None:
     updated = update(world, created, "al@example.com")
     assert live_email(world) == "al@example.com"
     assert lower_set(world.aliases(world.id_of("alice"))) == {"alice@example.com", "alice.new@example.com"}
-    assert updated.outs["email"] == "al@example.com"
-    assert updated.outs["original_email"] == "alice@example.com"
-    assert set(updated.outs) >= OUTPUT_KEYS
+    assert outs_of(updated)["email"] == "al@example.com"
+    assert outs_of(updated)["original_email"] == "alice@example.com"
+    assert set(outs_of(updated)) >= OUTPUT_KEYS
 
 
 def test_update_back_to_original_swaps_original_back(world: World) -> None:
     created = create(world, "sales", "team@example.com")
     updated = update(world, created, "sales@example.com")
     assert live_email(world, "sales", "GROUP") == "sales@example.com"
-    assert updated.outs["original_email"] == "sales@example.com"
-    assert updated.outs["entity_type"] == "GROUP"
+    assert outs_of(updated)["original_email"] == "sales@example.com"
+    assert outs_of(updated)["entity_type"] == "GROUP"
     assert lower_set(world.aliases(world.id_of("sales"))) == {"team@example.com"}
 
 
@@ -250,10 +250,10 @@ def test_update_of_only_on_delete_makes_no_workmail_request(world: World) -> Non
     world.reset_stats()
     updated = update(world, created, "alice.new@example.com", on_delete="retain")
     assert world.total() == 0, world.stats()
-    assert updated.outs["on_delete"] == "retain"
-    assert updated.outs["email"] == "alice.new@example.com"
-    assert set(updated.outs) >= OUTPUT_KEYS
-    assert updated.outs["original_email"] == "alice@example.com"
+    assert outs_of(updated)["on_delete"] == "retain"
+    assert outs_of(updated)["email"] == "alice.new@example.com"
+    assert set(outs_of(updated)) >= OUTPUT_KEYS
+    assert outs_of(updated)["original_email"] == "alice@example.com"
 
 
 def test_update_switching_entity_id_to_same_entitys_id_makes_no_request(world: World) -> None:
@@ -264,9 +264,9 @@ def test_update_switching_entity_id_to_same_entitys_id_makes_no_request(world: W
     assert decision.changes and not decision.replaces
     updated = world.provider.update(created.id, olds_of(created), news)
     assert world.total() == 0, world.stats()
-    assert updated.outs["entity_id"] == world.id_of("alice")
-    assert updated.outs["resolved_entity_id"] == world.id_of("alice")
-    assert updated.outs["original_email"] == "alice@example.com"
+    assert outs_of(updated)["entity_id"] == world.id_of("alice")
+    assert outs_of(updated)["resolved_entity_id"] == world.id_of("alice")
+    assert outs_of(updated)["original_email"] == "alice@example.com"
 
 
 def test_update_of_disabled_entity_fails_with_entity_state_message(world: World) -> None:
@@ -298,8 +298,8 @@ def test_update_says_so_when_overwriting_an_address_changed_outside_pulumi(
     assert "alice.new@example.com" in out, "names what the stack recorded"
     assert "alice.newer@example.com" in out
     assert live_email(world) == "alice.newer@example.com"
-    assert updated.outs["email"] == "alice.newer@example.com"
-    assert updated.outs["original_email"] == "alice@example.com"
+    assert outs_of(updated)["email"] == "alice.newer@example.com"
+    assert outs_of(updated)["original_email"] == "alice@example.com"
 
 
 def test_update_without_outside_change_prints_nothing(world: World, capsys: pytest.CaptureFixture[str]) -> None:
@@ -324,8 +324,8 @@ def test_update_adopts_without_writing_when_someone_already_set_the_declared_add
     assert world.stats().get("UpdatePrimaryEmailAddress", 0) == 0, world.stats()
     assert world.total() == 1
     assert capsys.readouterr().out == ""
-    assert updated.outs["email"].lower() == "alice.newer@example.com"
-    assert updated.outs["original_email"] == "alice@example.com"
+    assert outs_of(updated)["email"].lower() == "alice.newer@example.com"
+    assert outs_of(updated)["original_email"] == "alice@example.com"
 
 
 def test_update_of_deleted_entity_fails_with_one_line_naming_it(world: World) -> None:
@@ -352,22 +352,22 @@ def test_read_returns_live_email_in_outputs_and_inputs_after_out_of_band_change(
 
     assert world.total() == 1, world.stats()
     assert result.id == created.id
-    assert result.outs["email"] == "console@example.com"
+    assert outs_of(result)["email"] == "console@example.com"
     assert result.inputs is not None
     assert result.inputs["email"] == "console@example.com"
     assert result.inputs["organization_id"] == world.org
     assert result.inputs["entity_id"] == "alice"
     assert not set(result.inputs) & {"resolved_entity_id", "entity_type", "original_email"}
     for key in ("resolved_entity_id", "entity_type", "entity_name", "original_email"):
-        assert result.outs[key] == created.outs[key], key
+        assert outs_of(result)[key] == outs_of(created)[key], key
 
 
 def test_read_without_drift_echoes_state(world: World) -> None:
     created = create(world, "room-1", "room.big@example.com")
     result = world.provider.read(created.id, olds_of(created))
     assert result.id == created.id
-    assert result.outs["email"] == "room.big@example.com"
-    assert result.outs["entity_type"] == "RESOURCE"
+    assert outs_of(result)["email"] == "room.big@example.com"
+    assert outs_of(result)["entity_type"] == "RESOURCE"
 
 
 def test_read_of_deleted_entity_returns_empty_id(world: World) -> None:
@@ -403,8 +403,8 @@ def test_read_of_disabled_entity_keeps_it_without_email_and_warns(
     result = world.provider.read(created.id, olds_of(created))
 
     assert result.id == created.id
-    assert result.outs.get("email") is None
-    assert result.outs["resolved_entity_id"] == world.id_of("bob")
+    assert outs_of(result).get("email") is None
+    assert outs_of(result)["resolved_entity_id"] == world.id_of("bob")
     printed = capsys.readouterr()
     text = printed.out + printed.err
     assert "bob" in text
@@ -506,7 +506,7 @@ def test_delete_when_original_domain_gone_fails_naming_cause_and_retain(world: W
 def test_strict_same_primary_mode_does_not_break_adopting_create(world: World, mode: str) -> None:
     world.settings(same_primary_update=mode)
     result = create(world, "alice", "alice@example.com")
-    assert result.outs["email"] == "alice@example.com"
+    assert outs_of(result)["email"] == "alice@example.com"
     assert world.stats().get("UpdatePrimaryEmailAddress", 0) == 0
 
 
@@ -515,7 +515,7 @@ def test_strict_same_primary_mode_does_not_break_create_and_update(world: World,
     world.settings(same_primary_update=mode)
     created = create(world, "alice", "alice.new@example.com")
     updated = update(world, created, "al@example.com")
-    assert updated.outs["email"] == "al@example.com"
+    assert outs_of(updated)["email"] == "al@example.com"
     world.provider.delete(created.id, olds_of(updated))
     assert live_email(world) == "alice@example.com"
 
@@ -529,7 +529,7 @@ def test_strict_same_primary_mode_tolerated_when_state_is_stale(world: World, mo
         OrganizationId=world.org, EntityId=world.id_of("alice"), Email="alice.newer@example.com"
     )
     updated = update(world, created, "alice.newer@example.com")
-    assert updated.outs["email"] == "alice.newer@example.com"
+    assert outs_of(updated)["email"] == "alice.newer@example.com"
     assert live_email(world) == "alice.newer@example.com"
 
 
@@ -551,7 +551,7 @@ def test_create_polls_read_back_until_lagging_change_is_visible(
 ) -> None:
     world.lag(3)
     result = create(world, "alice", "alice.new@example.com")
-    assert result.outs["email"] == "alice.new@example.com"
+    assert outs_of(result)["email"] == "alice.new@example.com"
     assert world.stats()["DescribeUser"] >= 1 + 4, "resolve, then 3 stale reads and the fresh one"
     assert "warning" not in capsys.readouterr().out.lower()
 
@@ -563,7 +563,7 @@ def test_update_polls_read_back_until_lagging_change_is_visible(
     world.lag(3)
     world.reset_stats()
     updated = update(world, created, "sales.team@example.com")
-    assert updated.outs["email"] == "sales.team@example.com"
+    assert outs_of(updated)["email"] == "sales.team@example.com"
     assert world.stats()["DescribeGroup"] >= 4
     assert "warning" not in capsys.readouterr().out.lower()
 
@@ -573,7 +573,7 @@ def test_create_read_back_that_never_catches_up_warns_and_keeps_new_address(
 ) -> None:
     world.lag(1000)
     result = create(world, "alice", "alice.new@example.com", wait_timeout_seconds=0.2)
-    assert result.outs["email"] == "alice.new@example.com"
+    assert outs_of(result)["email"] == "alice.new@example.com"
     out = capsys.readouterr().out
     assert "alice.new@example.com" in out
     assert "refresh" in out
@@ -582,22 +582,22 @@ def test_create_read_back_that_never_catches_up_warns_and_keeps_new_address(
 def test_create_by_id_retries_entity_not_found_until_visible(world: World) -> None:
     world.fault(operation="DescribeUser", error="EntityNotFoundException", count=2)
     result = create(world, world.id_of("alice"), "alice.new@example.com")
-    assert result.outs["email"] == "alice.new@example.com"
-    assert result.outs["resolved_entity_id"] == world.id_of("alice")
+    assert outs_of(result)["email"] == "alice.new@example.com"
+    assert outs_of(result)["resolved_entity_id"] == world.id_of("alice")
     assert world.stats()["DescribeUser"] >= 3
 
 
 def test_create_by_resource_id_retries_entity_not_found_until_visible(world: World) -> None:
     world.fault(operation="DescribeResource", error="EntityNotFoundException", count=2)
     result = create(world, world.id_of("room-1"), "room.big@example.com")
-    assert result.outs["email"] == "room.big@example.com"
+    assert outs_of(result)["email"] == "room.big@example.com"
 
 
 def test_write_retries_entity_not_found_for_id_shaped_entity_id(world: World) -> None:
     """The spec retries EntityNotFoundException whenever entity_id is an id, not only while resolving."""
     world.fault(operation="UpdatePrimaryEmailAddress", error="EntityNotFoundException", count=2)
     result = create(world, world.id_of("alice"), "alice.new@example.com")
-    assert result.outs["email"] == "alice.new@example.com"
+    assert outs_of(result)["email"] == "alice.new@example.com"
     assert world.stats()["UpdatePrimaryEmailAddress"] == 3
 
 
@@ -635,8 +635,8 @@ def test_create_waits_for_disabled_entity_to_be_registered(world: World) -> None
         result = create(world, carol, "carol.new@example.com", wait_timeout_seconds=10)
     finally:
         thread.join()
-    assert result.outs["original_email"] == "carol@example.com"
-    assert result.outs["email"] == "carol.new@example.com"
+    assert outs_of(result)["original_email"] == "carol@example.com"
+    assert outs_of(result)["email"] == "carol.new@example.com"
     assert live_email(world, carol) == "carol.new@example.com"
 
 
@@ -644,7 +644,7 @@ def test_create_waits_for_disabled_entity_to_be_registered(world: World) -> None
 def test_write_retries_consistency_errors_then_succeeds(world: World, code: str) -> None:
     world.fault(operation="UpdatePrimaryEmailAddress", error=code, count=2)
     result = create(world, "alice", "alice.new@example.com")
-    assert result.outs["email"] == "alice.new@example.com"
+    assert outs_of(result)["email"] == "alice.new@example.com"
     assert world.stats()["UpdatePrimaryEmailAddress"] == 3
     assert live_email(world) == "alice.new@example.com"
 
@@ -653,7 +653,7 @@ def test_update_write_retries_entity_state_then_succeeds(world: World) -> None:
     created = create(world, "alice", "alice.new@example.com")
     world.fault(operation="UpdatePrimaryEmailAddress", error="EntityStateException", count=2)
     updated = update(world, created, "alice.newer@example.com")
-    assert updated.outs["email"] == "alice.newer@example.com"
+    assert outs_of(updated)["email"] == "alice.newer@example.com"
 
 
 def test_failed_read_back_after_successful_write_does_not_fail_create(
@@ -663,9 +663,9 @@ def test_failed_read_back_after_successful_write_does_not_fail_create(
     world.fault(operation="DescribeUser", error="DirectoryUnavailableException", every=2, count=1)
     result = create(world, "alice", "alice.new@example.com")
     assert world.stats()["UpdatePrimaryEmailAddress"] == 1
-    assert result.outs["email"] == "alice.new@example.com"
-    assert result.outs["original_email"] == "alice@example.com"
-    assert result.outs["resolved_entity_id"] == world.id_of("alice")
+    assert outs_of(result)["email"] == "alice.new@example.com"
+    assert outs_of(result)["original_email"] == "alice@example.com"
+    assert outs_of(result)["resolved_entity_id"] == world.id_of("alice")
     out = capsys.readouterr().out
     assert "warning" in out.lower()
     assert "alice.new@example.com" in out
@@ -684,8 +684,8 @@ def test_failed_read_back_after_successful_update_does_not_fail_update(
     world.monkeypatch.setattr("pulumi_workmail.client._CLIENTS", {})
     updated = update(world, created, "alice.newer@example.com")
     assert world.stats().get("UpdatePrimaryEmailAddress") == 1
-    assert updated.outs["email"] == "alice.newer@example.com"
-    assert updated.outs["original_email"] == "alice@example.com"
+    assert outs_of(updated)["email"] == "alice.newer@example.com"
+    assert outs_of(updated)["original_email"] == "alice@example.com"
     assert "warning" in capsys.readouterr().out.lower()
 
 
@@ -892,7 +892,7 @@ def test_stack_aws_region_is_used_when_environment_has_none(world: World) -> Non
     world.monkeypatch.delenv("AWS_REGION")
     configure(world, **{"aws:region": "us-east-1"})
     result = create(world, "alice", "alice.new@example.com")
-    assert result.outs["email"] == "alice.new@example.com"
+    assert outs_of(result)["email"] == "alice.new@example.com"
 
 
 def test_resource_region_wins_over_stack_config_and_environment(world: World) -> None:

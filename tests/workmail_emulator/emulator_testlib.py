@@ -134,6 +134,7 @@ def raw_call(
     if headers:
         hdrs.update(headers)
     parts = urlsplit(url)
+    assert parts.hostname is not None
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     try:
         conn.request(method, path, body=payload, headers=hdrs)

@@ -34,6 +34,7 @@ def test_running_yields_url_backend_and_seed_result() -> None:
     with running(seed=standard_seed()) as emu:
         assert emu.url.startswith("http://127.0.0.1:")
         result = emu.seed_result
+        assert result is not None
         org_id = result["organizations"]["acme"]["id"]
         assert ORG_ID_RE.match(org_id)
         org = emu.backend.organizations[org_id]
@@ -47,6 +48,7 @@ def test_running_yields_url_backend_and_seed_result() -> None:
         assert (alice.type, alice.name, alice.state, alice.email) == ("USER", "alice", "ENABLED", "alice@example.com")
         assert alice.aliases == ["al@example.com"]
         port = urlsplit(emu.url).port
+        assert port is not None
     # After the context exits the port no longer accepts connections.
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=1).close()

@@ -108,6 +108,7 @@ def _admin(url: str, method: str, path: str, body: Any = None) -> tuple[int, Any
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
+    assert parts.hostname is not None
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
     try:
         data = json.dumps(body).encode() if body is not None else None

@@ -35,7 +35,8 @@ def _run_threads(n: int, target: Callable[[int], Any]) -> list[Any]:
     return results
 
 
-def _code(fn: Callable[[], Any]) -> str:
+# Callable[..., Any]: mypy cannot match a lambda with a default argument (`lambda j=j: ...`) to Callable[[], Any].
+def _code(fn: Callable[..., Any]) -> str:
     try:
         fn()
         return "ok"

@@ -17,7 +17,8 @@ def _lag(world: World, n: int) -> None:
 def _list_email(world: World, name: str) -> str | None:
     users = world.wm.list_users(OrganizationId=world.org)["Users"]
     (item,) = [u for u in users if u["Name"] == name]
-    return item.get("Email")
+    email: str | None = item.get("Email")
+    return email
 
 
 def test_describe_user_sees_old_primary_for_n_reads(world: World) -> None:

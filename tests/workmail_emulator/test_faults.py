@@ -288,6 +288,7 @@ def test_every_modeled_error_can_be_injected_and_maps_to_its_exception_class(fau
         "Type": "ROOM",
         "DeleteDirectory": False,
     }
+    assert op_model.input_shape is not None
     required = set(op_model.input_shape.required_members)
     call_args = {k: v for k, v in args.items() if k in required}
     codes = sorted({e.name for e in op_model.error_shapes})

@@ -76,7 +76,7 @@ def _too_long(shape: Any) -> str:
     """A value one over the maximum that still matches the pattern where that is possible."""
     mx = shape.metadata["max"]
     pattern = shape.metadata.get("pattern")
-    candidates = ["a" * (mx + 1), "a" * (mx - 3) + ".com"]
+    candidates: list[str] = ["a" * (mx + 1), "a" * (mx - 3) + ".com"]
     if shape.name == "EmailAddress":
         candidates.insert(0, "a" * 64 + "@" + ("b" * 62 + ".") * 3 + "com")
     for c in candidates:
@@ -89,7 +89,7 @@ def _pattern_breaker(shape: Any) -> str | None:
     pattern = shape.metadata.get("pattern")
     if pattern is None:
         return None
-    n = max(shape.metadata.get("min", 1), 1)
+    n: int = max(shape.metadata.get("min", 1), 1)
     if shape.name == "OrganizationId":
         return "m-" + "g" * 32
     for ch in ("!", "\u2603", " ", "/"):
@@ -155,6 +155,7 @@ CASES = list(_cases())
 
 def _baseline(name: str) -> dict[str, Any]:
     shape = MODEL.operation_model(name).input_shape
+    assert shape is not None  # every operation in OPERATIONS takes input
     return {n: _valid_value(s) for n, s in shape.members.items() if n in shape.required_members}
 
 

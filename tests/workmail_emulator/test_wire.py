@@ -120,6 +120,7 @@ def test_body_just_at_one_mib_is_accepted(world: World) -> None:
 def _send_oversized(url: str, size: int) -> tuple[int, dict[str, Any]]:
     """Send a body of `size` bytes with a raw socket, tolerate the server closing early."""
     parts = urlsplit(url)
+    assert parts.port is not None
     sock = socket.create_connection((parts.hostname, parts.port), timeout=10)
     head = (
         "POST / HTTP/1.1\r\n"
@@ -203,6 +204,7 @@ class CountingProxy:
 
     def __init__(self, target_url: str) -> None:
         parts = urlsplit(target_url)
+        assert parts.port is not None
         self.target = (parts.hostname, parts.port)
         self.listener = socket.socket()
         self.listener.bind(("127.0.0.1", 0))
