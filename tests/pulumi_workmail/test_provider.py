@@ -762,9 +762,10 @@ def test_update_without_check_before_update_is_write_and_read_back(world: World)
     assert world.total() == 2, world.stats()
     assert world.stats().get("UpdatePrimaryEmailAddress") == 1
     assert live_email(world, "sales", "GROUP") == "sales.team@example.com"
-    assert updated.outs["email"] == "sales.team@example.com"
-    assert updated.outs["entity_name"] == "sales"
-    assert updated.outs["original_email"] == "sales@example.com"
+    outs = outs_of(updated)
+    assert outs["email"] == "sales.team@example.com"
+    assert outs["entity_name"] == "sales"
+    assert outs["original_email"] == "sales@example.com"
 
 
 def test_update_without_check_before_update_overwrites_a_hand_made_change_without_a_word(
