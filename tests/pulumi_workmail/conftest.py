@@ -20,6 +20,8 @@ from pulumi_workmail import client as client_module
 from pulumi_workmail.provider import EntityPrimaryEmailProvider
 from workmail_emulator import Emulator, Settings, running
 
+from ..aws_env import isolate_aws
+
 # Distinctive credential values: tests assert none of them ever shows up in messages or state.
 FAKE_ACCESS_KEY = "AKIAPWMTESTKEY0000042"
 FAKE_SECRET_KEY = "pwm-secret-Zq8r7TqLmN3vXy2Wk5"
@@ -51,20 +53,6 @@ PROVIDER_SEED: dict[str, Any] = {
         },
     ]
 }
-
-_AWS_ENV_TO_CLEAR = (
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_DEFAULT_REGION",
-    "AWS_ENDPOINT_URL",
-    "AWS_RETRY_MODE",
-    "AWS_MAX_ATTEMPTS",
-    "AWS_SECURITY_TOKEN",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_ROLE_ARN",
-)
 
 
 @dataclasses.dataclass
@@ -160,16 +148,8 @@ def outs_of(result: CreateResult | UpdateResult | ReadResult) -> dict[str, Any]:
 
 
 def isolate_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No real AWS configuration can leak in: empty config files, no profile, no IMDS."""
-    for name in _AWS_ENV_TO_CLEAR:
-        monkeypatch.delenv(name, raising=False)
-    creds = tmp_path / "aws-credentials"
-    config = tmp_path / "aws-config"
-    creds.write_text("")
-    config.write_text("")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(creds))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    """No real AWS configuration can leak in, and no client built by an earlier test is reused."""
+    isolate_aws(monkeypatch, tmp_path)
     monkeypatch.setattr(client_module, "_CLIENTS", {})
 
 

@@ -26,27 +26,12 @@ from pulumi_workmail import EntityPrimaryEmail
 from pulumi_workmail.testing import OfflineStack, is_secret
 from workmail_emulator import Emulator, running
 
+from ..aws_env import isolate_aws
+
 REPO = Path(__file__).resolve().parents[2]
 FIGURES_FILE = REPO / ".bench" / "reliability.json"
 PROVIDER_PATH = os.pathsep.join([str(REPO / "provider"), os.environ.get("PYTHONPATH", "")])
 STACK_TYPE = "pulumi:pulumi:Stack"
-
-# Environment variables of the test process that could point boto3 at real AWS configuration.
-_AWS_ENV_TO_CLEAR = (
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_DEFAULT_REGION",
-    "AWS_ENDPOINT_URL",
-    "AWS_RETRY_MODE",
-    "AWS_MAX_ATTEMPTS",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_ROLE_ARN",
-)
-
 
 # --------------------------------------------------------------------------------------------------
 # Figures
@@ -106,24 +91,6 @@ def figures() -> Iterator[Figures]:
 
 # --------------------------------------------------------------------------------------------------
 # Environment
-
-
-def isolate_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
-    """Clear AWS settings of this process (the provider server inherits them) and use empty config files."""
-    for name in _AWS_ENV_TO_CLEAR:
-        monkeypatch.delenv(name, raising=False)
-    credentials = tmp_path / "aws-credentials-empty"
-    config = tmp_path / "aws-config-empty"
-    credentials.write_text("")
-    config.write_text("")
-    files = {
-        "AWS_SHARED_CREDENTIALS_FILE": str(credentials),
-        "AWS_CONFIG_FILE": str(config),
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
-    for key, value in files.items():
-        monkeypatch.setenv(key, value)
-    return files
 
 
 def stack_env(emu: Emulator, **extra: str) -> dict[str, str]:

@@ -30,7 +30,8 @@ from pulumi_workmail.validation import (
 )
 from workmail_emulator import Emulator, running
 
-from .conftest import Admin, Figures, Fleet, isolate_aws, stack_env
+from ..aws_env import isolate_aws
+from .conftest import Admin, Figures, Fleet, stack_env
 
 ORG = "m-0123456789abcdef0123456789abcdef"
 REQUIRED = ("organization_id", "entity_id", "email")
