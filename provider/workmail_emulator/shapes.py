@@ -63,7 +63,7 @@ def _check(shape: Shape, value: Any, path: str) -> None:
         if not isinstance(value, dict):
             _fail(path or "body", "Member must be a structure")
         members = shape.members  # type: ignore[attr-defined]
-        for required in shape.required_members:  # type: ignore[attr-defined]
+        for required in shape.required_members:
             if value.get(required) is None:
                 _fail(_join(path, required), "Member must not be null")
         for key, item in value.items():
