@@ -153,16 +153,17 @@ def _timestamp(headers: Message) -> tuple[str, str]:
             ) from None
         return amz_date, "x-amz-date"
     http_date = headers.get("Date")
-    if http_date is not None:
-        try:
-            parsed = parsedate_to_datetime(http_date)
-        except (TypeError, ValueError):
-            parsed = None
-        if parsed is not None and parsed.tzinfo is not None:
-            return parsed.astimezone(timezone.utc).strftime(TIMESTAMP), "date"
-    raise exc.IncompleteSignatureException(
-        "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
-    )
+    if http_date is None:
+        raise exc.IncompleteSignatureException(
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
+        )
+    try:
+        parsed = parsedate_to_datetime(http_date)
+    except (TypeError, ValueError):
+        raise exc.IncompleteSignatureException(f"The Date header is not an RFC 1123 date: '{http_date}'.") from None
+    if parsed.tzinfo is None:  # "-0000", which botocore writes, parses without a zone; it means UTC
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc).strftime(TIMESTAMP), "date"
 
 
 def _check_clock(timestamp: str, now: datetime) -> None:
