@@ -429,9 +429,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _check_credentials(credentials: Mapping[str, str]) -> dict[str, str]:
-    """Key ids and secrets must be non-empty strings; a key id cannot hold the scope's "/"."""
+    """Key ids and secrets must be non-empty strings; a key id cannot hold "/", "," or spaces (the scope's)."""
     for key, secret in credentials.items():
-        if not isinstance(key, str) or not key or "/" in key or key != key.strip():
+        if not isinstance(key, str) or not sigv4.ACCESS_KEY_ID.fullmatch(key):
             raise ValueError(f"invalid access key id in credentials: {key!r}")
         if not isinstance(secret, str) or not secret:
             raise ValueError(f"the secret of access key id {key} must be a non-empty string")

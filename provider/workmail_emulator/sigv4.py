@@ -41,6 +41,7 @@ MISMATCH = (
 )
 _PART = re.compile(r"\s*([A-Za-z]+)=([^,\s]*)\s*")
 _SIGNATURE = re.compile(r"^[0-9a-f]{64}$")
+ACCESS_KEY_ID = re.compile(r"[^/\s,]+")  # what fits in a Credential scope
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class Authorization:
 
 def access_key_id(header: str | None) -> str | None:
     """The access key id of a SigV4 ``Authorization`` header, None when it is not one (AWS then says 403)."""
-    match = re.match(ALGORITHM + r"\s+Credential=([^/\s,]+)/", header or "")
+    match = re.match(ALGORITHM + r"\s+Credential=(" + ACCESS_KEY_ID.pattern + ")/", header or "")
     return match.group(1) if match else None
 
 
@@ -118,7 +119,7 @@ def verify(
         for value in values:
             signed[name] = value  # appends: repeated headers are joined with "," as SigV4 says
     content_sha = signed.get("x-amz-content-sha256")
-    if content_sha is not None and not hmac.compare_digest(content_sha, sha256(body).hexdigest()):
+    if content_sha is not None and content_sha.strip().lower() != sha256(body).hexdigest():
         raise exc.InvalidSignatureException(MISMATCH)  # botocore would trust the header and not hash the body
 
     request = AWSRequest(method=method, url="http://workmail-emulator" + path, data=body)

@@ -396,7 +396,7 @@ def test_access_keys_and_credentials_together() -> None:
             _client(emu.url, "AKIDOTHER", SECRET).describe_organization(OrganizationId=org)
 
 
-@pytest.mark.parametrize("credentials", [{"": "s"}, {"AKID/X": "s"}, {"AKID": ""}])
+@pytest.mark.parametrize("credentials", [{"": "s"}, {"AKID/X": "s"}, {"AK ID": "s"}, {"AKID": ""}])
 def test_invalid_credentials_are_refused_at_start(credentials: dict[str, str]) -> None:
     with pytest.raises(ValueError, match=r"credentials|secret"):
         Emulator(credentials=credentials)
