@@ -19,9 +19,34 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--state-file", help="JSON file that keeps state across restarts")
     parser.add_argument("--seed", help="JSON seed file, applied when the state file is new")
     parser.add_argument("--access-key", action="append", default=[], help="only let these access key ids in")
+    parser.add_argument(
+        "--credentials",
+        action="append",
+        default=[],
+        metavar="AKID:SECRET",
+        help="only let these access key ids in and verify their SigV4 signatures with the secret",
+    )
     parser.add_argument("--setting", action="append", default=[], metavar="KEY=VALUE", help="emulator switch")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return parser
+
+
+def _credentials(items: list[str]) -> dict[str, str] | None:
+    """``AKID:SECRET`` pairs as a dict; None (after a message) when one is malformed or repeated."""
+    credentials: dict[str, str] = {}
+    for item in items:
+        key, colon, secret = item.partition(":")
+        if not (colon and key and secret):
+            print(
+                "workmail-emulator: --credentials takes AKID:SECRET (an access key id, a colon, its secret)",
+                file=sys.stderr,
+            )
+            return None
+        if key in credentials:
+            print(f"workmail-emulator: --credentials gives access key id {key} twice", file=sys.stderr)
+            return None
+        credentials[key] = secret
+    return credentials
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
         settings = dict(item.split("=", 1) for item in args.setting)
     except ValueError:
         print("workmail-emulator: --setting takes KEY=VALUE", file=sys.stderr)
+        return 2
+    credentials = _credentials(args.credentials)
+    if credentials is None:
         return 2
     seed = None
     if args.seed:
@@ -45,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
             args.port,
             settings=settings,
             access_keys=args.access_key,
+            credentials=credentials,
             state_file=args.state_file,
             seed=seed,
             verbose=args.verbose,

@@ -48,6 +48,9 @@ UnsupportedOperationException = _modeled("UnsupportedOperationException")
 SerializationException = _modeled("SerializationException")
 UnknownOperationException = _modeled("UnknownOperationException")
 UnrecognizedClientException = _modeled("UnrecognizedClientException")
+# SigV4 failures in strict mode (``credentials``): AWS JSON services answer these with 400.
+InvalidSignatureException = _modeled("InvalidSignatureException")
+IncompleteSignatureException = _modeled("IncompleteSignatureException")
 
 
 class MissingAuthenticationTokenException(WorkMailError):

@@ -1,7 +1,8 @@
 """The HTTP server: WorkMail's API on ``POST /`` and the emulator's own admin API under ``/_emulator/``.
 
 Besides serving the API it counts calls, injects faults (throttling, server errors, latency, dropped
-connections), checks SigV4 credentials the way AWS refuses them, and persists state atomically.
+connections), checks SigV4 credentials the way AWS refuses them (the access key id only, or the whole
+signature when ``credentials`` are given; see ``sigv4``), and persists state atomically.
 """
 
 from __future__ import annotations
@@ -10,27 +11,27 @@ import contextlib
 import json
 import os
 import random
-import re
 import socket
 import tempfile
 import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from . import exceptions as exc
+from . import sigv4
 from .models import Backend, Settings
 from .responses import dispatch, encode, operation_name, parse_body
 
 MAX_BODY = 1024 * 1024
 ADMIN_PREFIX = "/_emulator/"
-_CREDENTIAL = re.compile(r"AWS4-HMAC-SHA256\s+Credential=([^/\s,]+)/")
 _STATUS_ERRORS = {
     500: "InternalFailure",
     503: "ServiceUnavailable",
@@ -113,12 +114,16 @@ class Emulator:
         *,
         settings: dict[str, Any] | None = None,
         access_keys: list[str] | None = None,
+        credentials: Mapping[str, str] | None = None,
         state_file: str | os.PathLike[str] | None = None,
         seed: dict[str, Any] | None = None,
         verbose: bool = False,
     ) -> None:
+        """``access_keys`` lets only those key ids in; ``credentials`` ({key id: secret}) lets only those in
+        and verifies their SigV4 signatures. Given both, keys of either are let in."""
         self.backend = Backend(Settings())
         self.access_keys = set(access_keys or [])
+        self.credentials = _check_credentials(credentials or {})
         self.state_file = Path(state_file) if state_file else None
         self.verbose = verbose
         self.stats: Counter[str] = Counter()
@@ -189,16 +194,18 @@ class Emulator:
                 raise
 
     def client(self, max_attempts: int = 1, **kwargs: Any) -> Any:
-        """A real boto3 WorkMail client for this emulator (dummy credentials)."""
+        """A real boto3 WorkMail client for this emulator: dummy credentials, or the first configured ones
+        so that it also passes strict mode."""
         import boto3
         from botocore.config import Config
 
         config = Config(retries={"mode": "standard", "total_max_attempts": max_attempts})
+        key, secret = next(iter(self.credentials.items()), ("AKIDEMULATOR", "emulator-secret"))
         params: dict[str, Any] = {
             "endpoint_url": self.url,
             "region_name": "us-east-1",
-            "aws_access_key_id": "AKIDEMULATOR",
-            "aws_secret_access_key": "emulator-secret",
+            "aws_access_key_id": key,
+            "aws_secret_access_key": secret,
             "config": config,
         }
         params.update(kwargs)
@@ -229,12 +236,16 @@ class Emulator:
                     return rule
         return None
 
-    def check_auth(self, header: str | None) -> None:
-        match = _CREDENTIAL.match(header or "")
-        if match is None:
+    def check_auth(self, method: str, path: str, headers: Message, body: bytes) -> None:
+        """Refuse the request as AWS would: no SigV4 header, an unknown key id, or (strict mode) a bad signature."""
+        key = sigv4.access_key_id(headers.get("Authorization"))
+        if key is None:
             raise exc.MissingAuthenticationTokenException("Missing Authentication Token")
-        if self.access_keys and match.group(1) not in self.access_keys:
+        if (self.access_keys or self.credentials) and key not in self.access_keys and key not in self.credentials:
             raise exc.UnrecognizedClientException("The security token included in the request is invalid.")
+        secret = self.credentials.get(key)
+        if secret is not None:
+            sigv4.verify(method, path, headers, body, secret)
 
     def handle_admin(self, method: str, path: str, body: Any) -> tuple[int, Any]:
         route = path[len(ADMIN_PREFIX) :].strip("/")
@@ -374,7 +385,7 @@ class _Handler(BaseHTTPRequestHandler):
         if rule is not None and not rule.after and self._inject(rule):
             return
         try:
-            emulator.check_auth(self.headers.get("Authorization"))
+            emulator.check_auth("POST", self.path, self.headers, raw)
             params = parse_body(self.headers.get("Content-Type"), raw)
             result, mutating = dispatch(emulator.backend, name, params)
             if mutating:
@@ -417,6 +428,16 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, encode(answer), "application/json")
 
 
+def _check_credentials(credentials: Mapping[str, str]) -> dict[str, str]:
+    """Key ids and secrets must be non-empty strings; a key id cannot hold "/", "," or spaces (the scope's)."""
+    for key, secret in credentials.items():
+        if not isinstance(key, str) or not sigv4.ACCESS_KEY_ID.fullmatch(key):
+            raise ValueError(f"invalid access key id in credentials: {key!r}")
+        if not isinstance(secret, str) or not secret:
+            raise ValueError(f"the secret of access key id {key} must be a non-empty string")
+    return dict(credentials)
+
+
 def _read_state(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text())
@@ -437,9 +458,18 @@ def running(
     state_file: str | os.PathLike[str] | None = None,
     host: str = "127.0.0.1",
     port: int = 0,
+    credentials: Mapping[str, str] | None = None,
 ) -> Iterator[Emulator]:
     """Run an emulator in this process for the duration of the block."""
-    emulator = Emulator(host, port, settings=settings, access_keys=access_keys, state_file=state_file, seed=seed)
+    emulator = Emulator(
+        host,
+        port,
+        settings=settings,
+        access_keys=access_keys,
+        credentials=credentials,
+        state_file=state_file,
+        seed=seed,
+    )
     emulator.start()
     try:
         yield emulator
