@@ -54,6 +54,7 @@ _AUTH_CODES = {
     "MissingAuthenticationTokenException",
     "MissingAuthenticationToken",
     "IncompleteSignature",
+    "IncompleteSignatureException",
 }
 _EXPIRED_CODES = {"ExpiredTokenException", "ExpiredToken", "RequestExpired", "TokenRefreshRequired"}
 _THROTTLE_CODES = {"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded"}

@@ -616,6 +616,7 @@ def test_translate_every_modeled_code(code: str, secret_env: None) -> None:
         ("RequestExpired", ["expired"]),
         ("InvalidClientTokenId", ["credentials"]),
         ("SignatureDoesNotMatch", ["credentials"]),
+        ("IncompleteSignatureException", ["credentials"]),
         ("MissingAuthenticationTokenException", ["credentials"]),
         ("AccessDenied", ["workmail:UpdatePrimaryEmailAddress"]),
         ("InternalError", ["internal"]),

@@ -13,7 +13,7 @@ import http.client
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -224,7 +224,7 @@ class _SignsEveryHeader(SigV4Auth):
         for name, value in request.headers.items():
             headers[name.lower()] = value
         if "host" not in headers:
-            headers["host"] = urlsplit(request.url).netloc
+            headers["host"] = urlsplit(str(request.url)).netloc
         return headers
 
 
@@ -326,13 +326,19 @@ def test_content_sha256_header_must_match_the_body(strict: Emulator, org: str) -
     assert (resp.status, _code(resp)) == (400, "InvalidSignatureException")
 
 
+def _botocore_clock() -> Callable[..., datetime.datetime]:
+    """The clock botocore signs with (botocore-stubs do not declare it)."""
+    clock: Callable[..., datetime.datetime] = getattr(botocore.auth, "get_current_datetime")  # noqa: B009
+    return clock
+
+
 @pytest.mark.parametrize(
     ("minutes", "prefix"), [(-10, "Signature expired: "), (10, "Signature not yet current: ")], ids=["past", "future"]
 )
 def test_clock_skew_over_five_minutes_is_refused(
     strict: Emulator, org: str, monkeypatch: pytest.MonkeyPatch, minutes: int, prefix: str
 ) -> None:
-    real = botocore.auth.get_current_datetime
+    real = _botocore_clock()
     monkeypatch.setattr(
         botocore.auth, "get_current_datetime", lambda *a, **k: real(*a, **k) + datetime.timedelta(minutes=minutes)
     )
@@ -345,7 +351,7 @@ def test_clock_skew_over_five_minutes_is_refused(
 
 
 def test_clock_skew_within_five_minutes_passes(strict: Emulator, org: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = botocore.auth.get_current_datetime
+    real = _botocore_clock()
     monkeypatch.setattr(
         botocore.auth, "get_current_datetime", lambda *a, **k: real(*a, **k) - datetime.timedelta(minutes=4)
     )
