@@ -122,7 +122,8 @@ BACKENDS = ["offline", "automation"]
 def scenario(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Scenario]:
     if request.param == "automation" and not cli_available():
         pytest.skip("the pulumi CLI is not on PATH here; the offline twin of this scenario ran instead")
-    with running(seed=SEED) as emu:
+    # Strict mode: every request the provider server sends must carry a valid SigV4 signature.
+    with running(seed=SEED, credentials={"AKIDSCENARIO": "scenario-secret"}) as emu:
         env = {
             "AWS_ENDPOINT_URL_WORKMAIL": emu.url,
             "AWS_ACCESS_KEY_ID": "AKIDSCENARIO",
