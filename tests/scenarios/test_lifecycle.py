@@ -123,6 +123,27 @@ def test_update_reads_first_and_says_so_unless_stack_config_turns_it_off(scenari
     assert scenario.primary("alice") == "alice@new.example"
 
 
+def test_up_with_refresh_reads_a_hand_made_change_before_replacing_it(scenario: Scenario) -> None:
+    """README: with checkBeforeUpdate off, `pulumi up --refresh` is how a hand-made change shows first."""
+    scenario.declare("alice-primary", entity_id="alice", email="alice@new.example")
+    scenario.stack.up()
+    scenario.stack.set_config("workmail:checkBeforeUpdate", "false")
+    scenario.wm.update_primary_email_address(
+        OrganizationId=scenario.org, EntityId=scenario.entity_id("users", "alice"), Email="al@example.com"
+    )
+
+    scenario.declare("alice-primary", entity_id="alice", email="alice.liddell@new.example")
+    scenario.reset_stats()
+    up = scenario.stack.up(refresh=True)
+
+    assert [s.op for s in up.steps if s.name == "alice-primary"] == ["refresh", "update"]
+    update = next(s for s in up.steps if s.name == "alice-primary" and s.op == "update")
+    assert update.old is not None and update.old["outputs"]["email"] == "al@example.com", "the diff shows it"
+    assert scenario.calls() == {"DescribeUser": 2, "UpdatePrimaryEmailAddress": 1}, "refresh read, write, read-back"
+    assert scenario.primary("alice") == "alice.liddell@new.example"
+    assert "al@example.com" in scenario.aliases("alice")
+
+
 def test_entity_deleted_out_of_band_is_dropped_by_refresh(scenario: Scenario) -> None:
     scenario.declare("bob-primary", entity_id="bob", email="bob@new.example")
     scenario.stack.up()

@@ -127,9 +127,9 @@ class AutomationStack:
         result = self.stack.preview(on_event=events)
         return PreviewResult(result.stdout, result.stderr, _plain_counts(result.change_summary), events.steps)
 
-    def up(self) -> UpResult:
+    def up(self, *, refresh: bool = False) -> UpResult:
         events = _Events()
-        result = self.stack.up(on_event=events)
+        result = self.stack.up(on_event=events, refresh=refresh)
         return UpResult(result.stdout, result.stderr, _summary(result.summary), dict(result.outputs), events.steps)
 
     def refresh(self) -> RefreshResult:

@@ -38,7 +38,8 @@ Where it differs from the engine (reference section 3.4), so results can be trus
   (``initErrors``); delete ordering uses dependencies, property dependencies, parents and ``deleted_with``,
   but delete-before-replace does not replace dependents;
 - options: ``protect``, ``retain_on_delete``, ``delete_before_replace``, ``replace_on_changes`` (top-level
-  keys) and ``ignore_changes`` (top-level or dotted object paths) are re-implemented; aliases, transforms,
+  keys) and ``ignore_changes`` (top-level or dotted object paths) are re-implemented; ``up(refresh=True)``
+  is a refresh followed by an update (two provider processes); aliases, transforms,
   ``replace_with``, replacement triggers, hooks, targets, ``--replace``, plans and ``import``/``get`` are
   not; ``custom_timeouts`` are only forwarded as the requests' ``timeout`` (the Python server ignores it);
 - the default provider is not a resource in state and is never replaced; config is always known;
@@ -1433,19 +1434,31 @@ class OfflineStack:
             self._raise_on_unexpected_changes(expect_no_changes, deployment, changes, stdout, stderr)
             return PreviewResult(stdout=stdout, stderr=stderr, change_summary=changes, steps=list(deployment.steps))
 
-    def up(self, *, expect_no_changes: bool = False, on_output: Callable[[str], None] | None = None) -> UpResult:
-        """Run the program and apply the changes (``expect_no_changes`` previews first and fails on any)."""
+    def up(
+        self,
+        *,
+        expect_no_changes: bool = False,
+        refresh: bool = False,
+        on_output: Callable[[str], None] | None = None,
+    ) -> UpResult:
+        """Run the program and apply the changes (``expect_no_changes`` previews first and fails on any).
+
+        ``refresh`` (``pulumi up --refresh``) reads every resource back first; its output and ``"refresh"``
+        steps come before the update's, and the summary counts the update's changes only."""
         with self._lock:
+            before = self.refresh(on_output=on_output) if refresh else None
             if expect_no_changes:
                 self.preview(expect_no_changes=True)
             deployment, stdout, stderr, started = self._run_program_operation("update", on_output)
+            if before is not None:
+                stdout, stderr = before.stdout + stdout, before.stderr + stderr
             self._raise_on_failure(deployment, stdout, stderr)
             return UpResult(
                 stdout=stdout,
                 stderr=stderr,
                 summary=self._summary("update", deployment, started),
                 outputs=_output_values(deployment.stack_outputs),
-                steps=list(deployment.steps),
+                steps=(before.steps if before is not None else []) + list(deployment.steps),
             )
 
     def refresh(self, *, on_output: Callable[[str], None] | None = None) -> RefreshResult:

@@ -236,6 +236,23 @@ def test_refresh_drops_gone_resources_and_takes_inputs_from_read(env: Env) -> No
     assert env.live()[ids["a"]] == {"value": "v1"}
 
 
+def test_up_with_refresh_reads_everything_before_the_program_runs(env: Env) -> None:
+    stack = env.stack(program_of(lambda: [Journal("a"), Journal("b")]))
+    stack.up()
+    ids = {name: item["id"] for name, item in resources(stack).items()}
+    (env.world / "live" / f"{ids['a']}.json").write_text(json.dumps({"value": "changed out of band"}))
+    mark = len(env.journal())
+
+    result = stack.up(refresh=True)
+
+    calls = [line.split()[0] for line in env.journal()[mark:]]
+    assert calls[:2] == ["read", "read"] and "read" not in calls[2:], calls
+    assert [(s.name, s.op) for s in result.steps if s.name == "a"] == [("a", "refresh"), ("a", "update")]
+    assert result.summary.resource_changes == {"update": 1, "same": 2}, "the update's changes only"
+    assert result.stdout.index("Refreshing (dev):") < result.stdout.index("Updating (dev):")
+    assert env.live()[ids["a"]] == {"value": "v1"}
+
+
 def test_destroy_deletes_in_reverse_dependency_order_and_honours_retain(env: Env) -> None:
     class Group(pulumi.ComponentResource):
         def __init__(self, name: str) -> None:
