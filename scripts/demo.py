@@ -46,7 +46,8 @@ def expect(condition: bool, claim: str) -> None:
 
 def start_emulator() -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "workmail_emulator", "--port", "0", "--seed", str(SEED)],
+        # Strict mode: the emulator verifies every request's SigV4 signature, as WorkMail does.
+        [sys.executable, "-m", "workmail_emulator", "--port", "0", "--seed", str(SEED), "--credentials", "demo:demo"],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -137,7 +138,10 @@ def main() -> int:
         live = LiveView(url)
         with tempfile.TemporaryDirectory(prefix="workmail-demo-") as state_dir:
             stack, label = make_stack(Path(state_dir), env)
-            print(f"WorkMail emulator at {url}, organization {ORGANIZATION_ID} (seeded from {SEED.name})")
+            print(
+                f"WorkMail emulator at {url}, organization {ORGANIZATION_ID} (seeded from {SEED.name}; "
+                "it verifies every request's SigV4 signature)"
+            )
             print(f"Running the quick-start program with {label}.")
             live.show()
 
