@@ -520,17 +520,24 @@ def test_strict_same_primary_mode_does_not_break_create_and_update(world: World,
     assert live_email(world) == "alice@example.com"
 
 
+@pytest.mark.parametrize("check_before_update", ["true", "false"])
 @pytest.mark.parametrize("mode", STRICT_MODES)
-def test_strict_same_primary_mode_tolerated_when_state_is_stale(world: World, mode: str) -> None:
-    """State says alice.new, someone already set alice.newer by hand: updating to alice.newer must succeed."""
+def test_strict_same_primary_mode_tolerated_when_state_is_stale(
+    world: World, mode: str, check_before_update: str
+) -> None:
+    """State says alice.new, someone already set alice.newer by hand: updating to alice.newer must succeed,
+    whether the update reads first (no write) or writes blind and WorkMail refuses a same-address write."""
     world.settings(same_primary_update=mode)
+    configure(world, **{"workmail:checkBeforeUpdate": check_before_update})
     created = create(world, "alice", "alice.new@example.com")
     world.wm().update_primary_email_address(
         OrganizationId=world.org, EntityId=world.id_of("alice"), Email="alice.newer@example.com"
     )
+    world.reset_stats()
     updated = update(world, created, "alice.newer@example.com")
     assert outs_of(updated)["email"] == "alice.newer@example.com"
     assert live_email(world) == "alice.newer@example.com"
+    assert world.stats().get("UpdatePrimaryEmailAddress", 0) == (1 if check_before_update == "false" else 0)
 
 
 @pytest.mark.parametrize("mode", STRICT_MODES)
