@@ -23,12 +23,15 @@ from dataclasses import dataclass
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import exceptions as exc
 from . import sigv4
 from .models import Backend, Settings
 from .responses import dispatch, encode, operation_name, parse_body
+
+if TYPE_CHECKING:
+    from mypy_boto3_workmail import WorkMailClient
 
 MAX_BODY = 1024 * 1024
 ADMIN_PREFIX = "/_emulator/"
@@ -193,7 +196,7 @@ class Emulator:
                 Path(tmp).unlink(missing_ok=True)
                 raise
 
-    def client(self, max_attempts: int = 1, **kwargs: Any) -> Any:
+    def client(self, max_attempts: int = 1, **kwargs: Any) -> WorkMailClient:
         """A real boto3 WorkMail client for this emulator: dummy credentials, or the first configured ones
         so that it also passes strict mode."""
         import boto3

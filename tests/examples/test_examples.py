@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +60,13 @@ def _org(emu: Emulator) -> str:
 def _primary(emu: Emulator, kind: str, name: str) -> str:
     wm = emu.client()
     org = _org(emu)
-    call = {"user": wm.describe_user, "group": wm.describe_group, "resource": wm.describe_resource}[kind]
+    # Each Describe call takes its own id member, so one signature cannot describe all three.
+    calls: dict[str, Callable[..., Mapping[str, object]]] = {
+        "user": wm.describe_user,
+        "group": wm.describe_group,
+        "resource": wm.describe_resource,
+    }
+    call = calls[kind]
     key = {"user": "UserId", "group": "GroupId", "resource": "ResourceId"}[kind]
     return str(call(OrganizationId=org, **{key: name})["Email"])
 
