@@ -12,13 +12,16 @@ import time
 import weakref
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
 
 from .errors import Context, WorkMailProviderError, email_in_use, translate
 from .validation import identifier_kind
+
+if TYPE_CHECKING:
+    from mypy_boto3_workmail import WorkMailClient
 
 USER_AGENT = "pulumi-workmail/0.1"
 ENTITY_NOT_FOUND = "EntityNotFoundException"
@@ -48,11 +51,11 @@ BATCH_AFTER = 3  # reads of one organization and type within the window before l
 BATCH_WINDOW = 10.0  # seconds in which those reads must fall
 LISTING_TTL = 30.0  # seconds a listing answers reads (one refresh or destroy pass)
 
-_CLIENTS: dict[tuple[str | None, str | None, str | None, str | None], Any] = {}
+_CLIENTS: dict[tuple[str | None, str | None, str | None, str | None], WorkMailClient] = {}
 _CLIENTS_LOCK = threading.Lock()
 
 
-def workmail_client(region: str | None, profile: str | None) -> Any:
+def workmail_client(region: str | None, profile: str | None) -> WorkMailClient:
     """The shared client for this region and profile (the endpoint comes from boto3's own env vars)."""
     endpoint = os.environ.get("AWS_ENDPOINT_URL_WORKMAIL") or os.environ.get("AWS_ENDPOINT_URL")
     mode = os.environ.get("AWS_RETRY_MODE")
@@ -124,11 +127,11 @@ def _index(entities: Collection[LiveEntity]) -> dict[str, LiveEntity]:
 
 
 # Per client (weakly, so a discarded client takes its listings along), per (organization, type).
-_LISTINGS: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], _Listing]] = weakref.WeakKeyDictionary()
+_LISTINGS: weakref.WeakKeyDictionary[WorkMailClient, dict[tuple[str, str], _Listing]] = weakref.WeakKeyDictionary()
 _LISTINGS_LOCK = threading.Lock()
 
 
-def _listing(client: Any, organization_id: str, entity_type: str) -> _Listing:
+def _listing(client: WorkMailClient, organization_id: str, entity_type: str) -> _Listing:
     with _LISTINGS_LOCK:
         per_client = _LISTINGS.setdefault(client, {})
         return per_client.setdefault((organization_id, entity_type), _Listing())
@@ -137,7 +140,7 @@ def _listing(client: Any, organization_id: str, entity_type: str) -> _Listing:
 class WorkMail:
     """WorkMail calls for one organization, each translated into a ``WorkMailProviderError`` on failure."""
 
-    def __init__(self, client: Any, organization_id: str) -> None:
+    def __init__(self, client: WorkMailClient, organization_id: str) -> None:
         self.client = client
         self.organization_id = organization_id
         self.region = str(getattr(client.meta, "region_name", None) or "the configured region")
