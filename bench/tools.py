@@ -26,9 +26,12 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .common import NEW_DOMAIN, NEWER_DOMAIN, REGION, Entity, Workload, aws_env
+
+if TYPE_CHECKING:
+    from mypy_boto3_workmail import WorkMailClient
 
 PROJECT = "bench"
 STACK = "bench"
@@ -112,7 +115,7 @@ class Boto3Script(_Script):
     def __init__(self, workload: Workload) -> None:
         super().__init__(workload)
         os.environ.update(aws_env(workload.url))
-        self.client: Any = None
+        self.client: WorkMailClient | None = None  # built by begin(), inside the timed region
 
     def begin(self) -> None:
         import boto3
@@ -120,11 +123,13 @@ class Boto3Script(_Script):
         self.client = boto3.session.Session().client("workmail", region_name=REGION)
 
     def describe(self, entity: Entity) -> str | None:
+        assert self.client is not None
         answer = self.client.describe_user(OrganizationId=self.workload.organization_id, UserId=entity.id)
         email: str | None = answer.get("Email")
         return email
 
     def set_primary(self, entity: Entity, email: str) -> None:
+        assert self.client is not None
         self.client.update_primary_email_address(
             OrganizationId=self.workload.organization_id, EntityId=entity.id, Email=email
         )
