@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 
+from workmail_emulator import Emulator
+
 from .emulator_testlib import World, emulator, join_closers, make_world, standard_seed
+
+if TYPE_CHECKING:
+    from mypy_boto3_workmail import WorkMailClient
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -18,19 +23,19 @@ def _wait_for_background_shutdowns() -> Iterator[None]:
 
 
 @pytest.fixture
-def emu() -> Iterator[Any]:
+def emu() -> Iterator[Emulator]:
     """A fresh emulator seeded with the standard seed."""
     with emulator(seed=standard_seed()) as e:
         yield e
 
 
 @pytest.fixture
-def world(emu: Any) -> World:
+def world(emu: Emulator) -> World:
     return make_world(emu)
 
 
 @pytest.fixture
-def wm(world: World) -> Any:
+def wm(world: World) -> WorkMailClient:
     return world.wm
 
 
@@ -45,7 +50,7 @@ def ids(world: World) -> dict[str, str]:
 
 
 @pytest.fixture
-def bare_emu() -> Iterator[Any]:
+def bare_emu() -> Iterator[Emulator]:
     """A fresh emulator without any seed."""
     with emulator() as e:
         yield e

@@ -16,13 +16,21 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
 from botocore.exceptions import ClientError
 
-from workmail_emulator import running
+from workmail_emulator import Emulator, running
+
+if TYPE_CHECKING:
+    from mypy_boto3_workmail import WorkMailClient
+    from mypy_boto3_workmail.type_defs import (
+        DescribeGroupResponseTypeDef,
+        DescribeResourceResponseTypeDef,
+        DescribeUserResponseTypeDef,
+    )
 
 UNKNOWN_ORG = "m-" + "0" * 32
 ORG_ID_RE = re.compile(r"^m-[0-9a-f]{32}$")
@@ -153,14 +161,14 @@ def op(url: str, name: str, body: dict[str, Any] | None = None, **kw: Any) -> Ra
 class World:
     """The running emulator plus handles on the standard seed."""
 
-    emu: Any
-    wm: Any
+    emu: Emulator
+    wm: WorkMailClient
     org: str
     ids: dict[str, str] = field(default_factory=dict)
     seed_result: Any = None
 
     def admin(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        return self.emu.admin(method, path, body)  # type: ignore[no-any-return]
+        return self.emu.admin(method, path, body)
 
     def settings(self, **values: Any) -> None:
         status, body = self.emu.admin("POST", "/_emulator/settings", values)
@@ -188,16 +196,18 @@ class World:
                 return out
             kwargs["NextToken"] = token
 
-    def user(self, ident: str) -> dict[str, Any]:
-        return self.wm.describe_user(OrganizationId=self.org, UserId=ident)  # type: ignore[no-any-return]
+    def user(self, ident: str) -> DescribeUserResponseTypeDef:
+        return self.wm.describe_user(OrganizationId=self.org, UserId=ident)
 
-    def describe(self, entity_id: str, kind: str = "USER") -> dict[str, Any]:
+    def describe(
+        self, entity_id: str, kind: str = "USER"
+    ) -> DescribeUserResponseTypeDef | DescribeGroupResponseTypeDef | DescribeResourceResponseTypeDef:
         """DescribeUser/DescribeGroup/DescribeResource depending on `kind`."""
         if kind == "USER":
-            return self.wm.describe_user(OrganizationId=self.org, UserId=entity_id)  # type: ignore[no-any-return]
+            return self.wm.describe_user(OrganizationId=self.org, UserId=entity_id)
         if kind == "GROUP":
-            return self.wm.describe_group(OrganizationId=self.org, GroupId=entity_id)  # type: ignore[no-any-return]
-        return self.wm.describe_resource(OrganizationId=self.org, ResourceId=entity_id)  # type: ignore[no-any-return]
+            return self.wm.describe_group(OrganizationId=self.org, GroupId=entity_id)
+        return self.wm.describe_resource(OrganizationId=self.org, ResourceId=entity_id)
 
     def primary(self, entity_id: str, kind: str = "USER") -> str | None:
         return self.describe(entity_id, kind).get("Email")
@@ -223,8 +233,9 @@ def flatten_ids(seed_result: dict[str, Any], alias: str) -> dict[str, str]:
     return ids
 
 
-def make_world(emu: Any, alias: str = "acme", **client_kwargs: Any) -> World:
+def make_world(emu: Emulator, alias: str = "acme", **client_kwargs: Any) -> World:
     result = emu.seed_result
+    assert result is not None, "make_world needs a seeded emulator"
     org_id = result["organizations"][alias]["id"]
     return World(
         emu=emu,
@@ -239,7 +250,7 @@ _closers: list[threading.Thread] = []
 
 
 @contextmanager
-def emulator(**kwargs: Any) -> Iterator[Any]:
+def emulator(**kwargs: Any) -> Iterator[Emulator]:
     """`running(**kwargs)`, but shut down in the background so that tests don't wait for it.
 
     Shutting a server down can take up to its poll interval; with hundreds of

@@ -8,17 +8,22 @@ It does NOT verify signatures; test_signature_is_not_verified documents that.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
 from botocore import UNSIGNED
 from botocore.config import Config
 
+from workmail_emulator import Emulator
+
 from .emulator_testlib import World, emulator, op, raises_code, sigv4_header, standard_seed
 
+if TYPE_CHECKING:
+    from mypy_boto3_workmail import WorkMailClient
 
-def _client(url: str, key: str, **config: Any) -> Any:
+
+def _client(url: str, key: str, **config: Any) -> WorkMailClient:
     return boto3.session.Session().client(
         "workmail",
         region_name="us-east-1",
@@ -83,33 +88,34 @@ def test_signature_is_not_verified(world: World) -> None:
 
 
 @pytest.fixture
-def keyed() -> Iterator[tuple[Any, str]]:
+def keyed() -> Iterator[tuple[Emulator, str]]:
     with emulator(seed=standard_seed(), access_keys=["AKIDGOOD1", "AKIDGOOD2"]) as e:
+        assert e.seed_result is not None
         yield e, e.seed_result["organizations"]["acme"]["id"]
 
 
 @pytest.mark.parametrize("key", ["AKIDGOOD1", "AKIDGOOD2"])
-def test_configured_access_keys_are_accepted(keyed: tuple[Any, str], key: str) -> None:
+def test_configured_access_keys_are_accepted(keyed: tuple[Emulator, str], key: str) -> None:
     emu, org = keyed
     assert _client(emu.url, key).describe_organization(OrganizationId=org)["Alias"] == "acme"
 
 
 @pytest.mark.parametrize("key", ["AKIDEMULATOR", "AKIDBAD", "akidgood1"])
-def test_other_access_key_gives_400_unrecognized_client(keyed: tuple[Any, str], key: str) -> None:
+def test_other_access_key_gives_400_unrecognized_client(keyed: tuple[Emulator, str], key: str) -> None:
     emu, org = keyed
     with raises_code("UnrecognizedClientException") as excinfo:
         _client(emu.url, key).describe_organization(OrganizationId=org)
     assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
-def test_missing_header_with_configured_keys_is_still_missing_token(keyed: tuple[Any, str]) -> None:
+def test_missing_header_with_configured_keys_is_still_missing_token(keyed: tuple[Emulator, str]) -> None:
     emu, org = keyed
     resp = op(emu.url, "DescribeOrganization", {"OrganizationId": org}, auth=None)
     assert resp.status == 403
     assert resp.json()["__type"].split("#")[-1] == "MissingAuthenticationTokenException"
 
 
-def test_admin_api_is_open_with_configured_keys(keyed: tuple[Any, str]) -> None:
+def test_admin_api_is_open_with_configured_keys(keyed: tuple[Emulator, str]) -> None:
     emu, _ = keyed
     status, body = emu.admin("GET", "/_emulator/stats")
     assert status == 200

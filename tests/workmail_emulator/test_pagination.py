@@ -163,7 +163,9 @@ def test_token_of_one_operation_is_not_valid_for_another_org(world: World) -> No
 @pytest.mark.parametrize(("method", "key", "total"), LISTS)
 def test_boto3_paginators_with_page_size_2(world: World, method: str, key: str, total: int) -> None:
     bulk = _bulk_seed(world)
-    pages = list(world.wm.get_paginator(method).paginate(OrganizationId=bulk["id"], PaginationConfig={"PageSize": 2}))
+    # `method` is one of LISTS' names, a str; each get_paginator overload takes one Literal name.
+    paginator = world.wm.get_paginator(method)  # type: ignore[call-overload]
+    pages = list(paginator.paginate(OrganizationId=bulk["id"], PaginationConfig={"PageSize": 2}))
     items = [i["Id"] for p in pages for i in p[key]]
     assert len(items) == total == len(set(items))
     assert len(pages) == -(-total // 2)

@@ -15,7 +15,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import boto3
@@ -35,6 +35,9 @@ from workmail_emulator import Emulator
 from workmail_emulator.__main__ import main
 
 from .emulator_testlib import RawResponse, emulator, raises_code, standard_seed
+
+if TYPE_CHECKING:
+    from mypy_boto3_workmail import WorkMailClient
 
 KEY = "AKIDSTRICT1"
 SECRET = "strict-secret-Qw3rTy/+9"
@@ -58,7 +61,7 @@ def org(strict: Emulator) -> str:
     return str(strict.seed_result["organizations"]["acme"]["id"])
 
 
-def _client(url: str, key: str = KEY, secret: str = SECRET, region: str = "us-east-1", **kwargs: Any) -> Any:
+def _client(url: str, key: str = KEY, secret: str = SECRET, region: str = "us-east-1", **kwargs: Any) -> WorkMailClient:
     return boto3.session.Session().client(
         "workmail",
         region_name=region,
@@ -393,6 +396,7 @@ def test_admin_api_stays_open(strict: Emulator) -> None:
 def test_access_keys_and_credentials_together() -> None:
     """Keys of --access-key are only checked by id; keys of --credentials must sign correctly."""
     with emulator(seed=standard_seed(), access_keys=["AKIDLOOSE"], credentials={KEY: SECRET}) as emu:
+        assert emu.seed_result is not None
         org = emu.seed_result["organizations"]["acme"]["id"]
         assert _client(emu.url, "AKIDLOOSE", "anything").describe_organization(OrganizationId=org)["Alias"] == "acme"
         assert _client(emu.url).describe_organization(OrganizationId=org)["Alias"] == "acme"

@@ -17,12 +17,15 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import botocore.session
 import pytest
 
 from .emulator_testlib import OPERATIONS, UNKNOWN_ORG, World, emulator, make_world, op, raises_code, standard_seed
+
+if TYPE_CHECKING:
+    from mypy_boto3_workmail.type_defs import DomainTypeDef
 
 MODEL = botocore.session.Session().get_service_model("workmail")
 _alias_counter = itertools.count()
@@ -274,19 +277,19 @@ def test_email_local_part_of_64_characters_is_valid(world: World) -> None:
 
 def test_bad_resource_type_enum_is_invalid_parameter(world: World) -> None:
     with raises_code("InvalidParameterException"):
-        world.wm.create_resource(OrganizationId=world.org, Name="projector", Type="BOGUS")
+        world.wm.create_resource(OrganizationId=world.org, Name="projector", Type="BOGUS")  # type: ignore[arg-type]
     names = [r["Name"] for r in world.list_all("list_resources", "Resources")]
     assert "projector" not in names
 
 
 def test_bad_user_role_enum_is_invalid_parameter(world: World) -> None:
     with raises_code("InvalidParameterException"):
-        world.wm.create_user(OrganizationId=world.org, Name="dave", DisplayName="Dave", Role="BOSS")
+        world.wm.create_user(OrganizationId=world.org, Name="dave", DisplayName="Dave", Role="BOSS")  # type: ignore[arg-type]
 
 
 def test_bad_state_filter_enum_is_invalid_parameter(world: World) -> None:
     with raises_code("InvalidParameterException"):
-        world.wm.list_users(OrganizationId=world.org, Filters={"State": "GONE"})
+        world.wm.list_users(OrganizationId=world.org, Filters={"State": "GONE"})  # type: ignore[typeddict-item]
 
 
 @pytest.mark.parametrize(
@@ -383,7 +386,7 @@ def test_alias_entity_id_over_256_characters_is_invalid_parameter(world: World) 
 
 
 def test_more_than_five_domains_on_create_organization_is_invalid_parameter(world: World) -> None:
-    domains = [{"DomainName": f"d{i}.example"} for i in range(6)]
+    domains: list[DomainTypeDef] = [{"DomainName": f"d{i}.example"} for i in range(6)]
     with raises_code("InvalidParameterException"):
         world.wm.create_organization(Alias="sixdomains", Domains=domains)
     aliases = [o["Alias"] for o in world.wm.list_organizations()["OrganizationSummaries"]]

@@ -168,6 +168,7 @@ def test_body_over_one_mib_gives_413_request_entity_too_large(world: World) -> N
 
 def test_two_requests_reuse_one_keep_alive_connection(world: World) -> None:
     parts = urlsplit(world.emu.url)
+    assert parts.hostname is not None
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
     headers = {
         "Content-Type": "application/x-amz-json-1.1",
