@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from workmail_emulator import running
+from workmail_emulator import Emulator, running
 
 from .emulator_testlib import ORG_ID_RE, RESOURCE_ID_RE, UUID_RE, World, raises_code, raw_call, standard_seed
 
@@ -98,7 +98,7 @@ def test_reset_frees_aliases_and_domains_for_reuse(world: World) -> None:
 # --- seed -----------------------------------------------------------------------------------
 
 
-def test_seed_returns_ids_by_alias_and_name(bare_emu: Any) -> None:
+def test_seed_returns_ids_by_alias_and_name(bare_emu: Emulator) -> None:
     status, body = bare_emu.admin("POST", "/_emulator/seed", standard_seed())
     assert status == 200
     acme = body["organizations"]["acme"]
@@ -111,7 +111,7 @@ def test_seed_returns_ids_by_alias_and_name(bare_emu: Any) -> None:
     assert RESOURCE_ID_RE.match(acme["resources"]["room-1"])
 
 
-def test_seeded_state_is_visible_through_boto3(bare_emu: Any) -> None:
+def test_seeded_state_is_visible_through_boto3(bare_emu: Emulator) -> None:
     _, body = bare_emu.admin("POST", "/_emulator/seed", standard_seed())
     acme = body["organizations"]["acme"]
     wm = bare_emu.client()
@@ -136,7 +136,7 @@ def test_seeded_state_is_visible_through_boto3(bare_emu: Any) -> None:
     assert sum(1 for u in users if u.get("UserRole") == "SYSTEM_USER") == 1
 
 
-def test_seed_with_explicit_entity_id(bare_emu: Any) -> None:
+def test_seed_with_explicit_entity_id(bare_emu: Emulator) -> None:
     uid = "11111111-2222-4333-8444-555555555555"
     status, body = bare_emu.admin(
         "POST",
@@ -164,7 +164,7 @@ def test_seed_adds_to_existing_state(world: World) -> None:
         {"organizations": "nope"},
     ],
 )
-def test_invalid_seed_is_rejected_with_4xx(bare_emu: Any, bad: dict[str, Any]) -> None:
+def test_invalid_seed_is_rejected_with_4xx(bare_emu: Emulator, bad: dict[str, Any]) -> None:
     status, body = bare_emu.admin("POST", "/_emulator/seed", bad)
     assert 400 <= status < 500, (status, body)
 

@@ -16,15 +16,18 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
 from botocore.config import Config
 
 from .emulator_testlib import raises_code, standard_seed
+
+if TYPE_CHECKING:
+    from mypy_boto3_workmail import WorkMailClient
 
 URL_RE = re.compile(r"^http://127\.0\.0\.1:(\d+)$")
 BIN = Path(sys.executable).parent
@@ -54,7 +57,7 @@ class Server:
         self.first_line = box[0].rstrip("\n")
         return self.first_line
 
-    def client(self, url: str, key: str = "AKIDEMULATOR") -> Any:
+    def client(self, url: str, key: str = "AKIDEMULATOR") -> WorkMailClient:
         return boto3.session.Session().client(
             "workmail",
             region_name="us-east-1",
@@ -90,7 +93,7 @@ class Server:
 
 
 @pytest.fixture
-def spawn() -> Iterator[Any]:
+def spawn() -> Iterator[Callable[..., Server]]:
     servers: list[Server] = []
 
     def start(*args: str, cmd: list[str] | None = None) -> Server:
@@ -120,7 +123,7 @@ def _admin(url: str, method: str, path: str, body: Any = None) -> tuple[int, Any
         conn.close()
 
 
-def test_prints_url_first_within_two_seconds_and_serves(spawn: Any) -> None:
+def test_prints_url_first_within_two_seconds_and_serves(spawn: Callable[..., Server]) -> None:
     server = spawn("--port", "0")
     url = server.read_url()
     assert URL_RE.match(url), url
@@ -132,7 +135,7 @@ def test_prints_url_first_within_two_seconds_and_serves(spawn: Any) -> None:
     assert "Traceback" not in err
 
 
-def test_sigint_shuts_down_cleanly(spawn: Any) -> None:
+def test_sigint_shuts_down_cleanly(spawn: Callable[..., Server]) -> None:
     server = spawn("--port", "0")
     url = server.read_url()
     server.client(url).create_organization(Alias="sigint")
@@ -141,7 +144,7 @@ def test_sigint_shuts_down_cleanly(spawn: Any) -> None:
     assert "Traceback" not in err
 
 
-def test_explicit_host_and_port(spawn: Any) -> None:
+def test_explicit_host_and_port(spawn: Callable[..., Server]) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -150,7 +153,7 @@ def test_explicit_host_and_port(spawn: Any) -> None:
     server.stop()
 
 
-def test_console_script_does_the_same(spawn: Any) -> None:
+def test_console_script_does_the_same(spawn: Callable[..., Server]) -> None:
     script = BIN / "workmail-emulator"
     if not script.exists():
         pytest.skip("workmail-emulator console script is not installed in this environment")
@@ -162,7 +165,7 @@ def test_console_script_does_the_same(spawn: Any) -> None:
     assert rc == 0
 
 
-def test_state_file_persists_across_restart(spawn: Any, tmp_path: Path) -> None:
+def test_state_file_persists_across_restart(spawn: Callable[..., Server], tmp_path: Path) -> None:
     state = tmp_path / "state.json"
     first = spawn("--port", "0", "--state-file", str(state))
     url = first.read_url()
@@ -199,7 +202,7 @@ def test_state_file_persists_across_restart(spawn: Any, tmp_path: Path) -> None:
     second.stop()
 
 
-def test_state_is_saved_on_sigint(spawn: Any, tmp_path: Path) -> None:
+def test_state_is_saved_on_sigint(spawn: Callable[..., Server], tmp_path: Path) -> None:
     state = tmp_path / "state.json"
     first = spawn("--port", "0", "--state-file", str(state))
     url = first.read_url()
@@ -211,7 +214,7 @@ def test_state_is_saved_on_sigint(spawn: Any, tmp_path: Path) -> None:
     second.stop()
 
 
-def test_missing_state_file_starts_empty_and_is_created(spawn: Any, tmp_path: Path) -> None:
+def test_missing_state_file_starts_empty_and_is_created(spawn: Callable[..., Server], tmp_path: Path) -> None:
     state = tmp_path / "sub" / "state.json"
     state.parent.mkdir()
     server = spawn("--port", "0", "--state-file", str(state))
@@ -223,7 +226,9 @@ def test_missing_state_file_starts_empty_and_is_created(spawn: Any, tmp_path: Pa
 
 
 @pytest.mark.parametrize("content", [b"{not json", b"[1, 2, 3]", b"", b'{"organizations": "broken"}'])
-def test_corrupt_state_file_fails_clearly_and_is_left_untouched(spawn: Any, tmp_path: Path, content: bytes) -> None:
+def test_corrupt_state_file_fails_clearly_and_is_left_untouched(
+    spawn: Callable[..., Server], tmp_path: Path, content: bytes
+) -> None:
     state = tmp_path / "state.json"
     state.write_bytes(content)
     before = state.stat().st_mtime_ns
@@ -238,7 +243,7 @@ def test_corrupt_state_file_fails_clearly_and_is_left_untouched(spawn: Any, tmp_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json"]
 
 
-def test_seed_file_is_loaded_at_start(spawn: Any, tmp_path: Path) -> None:
+def test_seed_file_is_loaded_at_start(spawn: Callable[..., Server], tmp_path: Path) -> None:
     seed = tmp_path / "seed.json"
     seed.write_text(json.dumps(standard_seed()))
     server = spawn("--port", "0", "--seed", str(seed))
@@ -254,14 +259,14 @@ def test_seed_file_is_loaded_at_start(spawn: Any, tmp_path: Path) -> None:
     server.stop()
 
 
-def test_missing_seed_file_fails_with_message(spawn: Any, tmp_path: Path) -> None:
+def test_missing_seed_file_fails_with_message(spawn: Callable[..., Server], tmp_path: Path) -> None:
     server = spawn("--port", "0", "--seed", str(tmp_path / "nope.json"))
     rc, err = server.wait_exit(timeout=10)
     assert rc != 0
     assert err.strip()
 
 
-def test_access_keys_from_command_line(spawn: Any) -> None:
+def test_access_keys_from_command_line(spawn: Callable[..., Server]) -> None:
     server = spawn("--port", "0", "--access-key", "AKIDONE", "--access-key", "AKIDTWO")
     url = server.read_url()
     for key in ("AKIDONE", "AKIDTWO"):
@@ -271,7 +276,7 @@ def test_access_keys_from_command_line(spawn: Any) -> None:
     server.stop()
 
 
-def test_settings_from_command_line_are_typed(spawn: Any) -> None:
+def test_settings_from_command_line_are_typed(spawn: Callable[..., Server]) -> None:
     server = spawn(
         "--port",
         "0",
@@ -291,7 +296,7 @@ def test_settings_from_command_line_are_typed(spawn: Any) -> None:
     server.stop()
 
 
-def test_unknown_setting_on_command_line_fails(spawn: Any) -> None:
+def test_unknown_setting_on_command_line_fails(spawn: Callable[..., Server]) -> None:
     server = spawn("--port", "0", "--setting", "no_such_setting=1")
     rc, err = server.wait_exit(timeout=10)
     assert rc != 0

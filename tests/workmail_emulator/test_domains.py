@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from workmail_emulator import Emulator
+
 from .emulator_testlib import World, raises_code
 
 
@@ -131,7 +133,7 @@ def test_update_default_to_unknown_domain_gives_mail_domain_not_found(world: Wor
         world.wm.update_default_mail_domain(OrganizationId=world.org, DomainName="nowhere.example")
 
 
-def test_seeded_default_domain_overrides_test_domain(bare_emu: Any) -> None:
+def test_seeded_default_domain_overrides_test_domain(bare_emu: Emulator) -> None:
     status, body = bare_emu.admin(
         "POST",
         "/_emulator/seed",
@@ -282,7 +284,7 @@ def test_list_mail_domains_pages_by_hand_with_changing_tokens(world: World) -> N
     assert len(tokens) == 2
 
 
-def test_more_than_1000_domains_gives_limit_exceeded(bare_emu: Any) -> None:
+def test_more_than_1000_domains_gives_limit_exceeded(bare_emu: Emulator) -> None:
     domains = [{"name": f"d{i}.example", "verified": False} for i in range(1000)]
     status, body = bare_emu.admin("POST", "/_emulator/seed", {"organizations": [{"alias": "many", "domains": domains}]})
     assert status == 200, body

@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from workmail_emulator import Emulator
+
 from .emulator_testlib import RESOURCE_ID_RE, UUID_RE, World, raises_code
 
 # --- create -------------------------------------------------------------------------------
@@ -485,7 +487,7 @@ def test_list_items_carry_timestamps_for_enabled_entities(world: World) -> None:
     assert users["alice"]["EnabledDate"].year >= 2020
 
 
-def test_seeded_entity_state_override(emu: Any) -> None:
+def test_seeded_entity_state_override(emu: Emulator) -> None:
     status, body = emu.admin(
         "POST",
         "/_emulator/seed",

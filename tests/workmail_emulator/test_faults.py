@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import botocore.session
 import pytest
@@ -14,13 +14,16 @@ from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConn
 from .emulator_testlib import OPERATIONS as SPEC_OPERATIONS
 from .emulator_testlib import World, emulator, make_world, op, raises_code, standard_seed
 
+if TYPE_CHECKING:
+    from mypy_boto3_workmail import WorkMailClient
+
 
 def _fault(world: World, **rule: Any) -> None:
     status, body = world.admin("POST", "/_emulator/faults", rule)
     assert status == 200, (status, body)
 
 
-def _outcomes(world: World, n: int, client: Any = None) -> list[str]:
+def _outcomes(world: World, n: int, client: WorkMailClient | None = None) -> list[str]:
     """Run DescribeUser n times; 'ok' or the error code for each call."""
     wm = client or world.wm
     out = []

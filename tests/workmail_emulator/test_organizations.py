@@ -4,29 +4,35 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from workmail_emulator import Emulator
+
 from .emulator_testlib import ORG_ID_RE, UNKNOWN_ORG, UUID_RE, World, emulator, raises_code
+
+if TYPE_CHECKING:
+    from mypy_boto3_workmail import WorkMailClient
+    from mypy_boto3_workmail.type_defs import UserTypeDef
 
 ARN_RE = re.compile(r"arn:aws:workmail:[a-z0-9-]*:[a-z0-9-]+:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}")
 
 
-def _all_users(client: Any, org_id: str) -> list[dict[str, Any]]:
-    users: list[dict[str, Any]] = []
+def _all_users(client: WorkMailClient, org_id: str) -> list[UserTypeDef]:
+    users: list[UserTypeDef] = []
     for page in client.get_paginator("list_users").paginate(OrganizationId=org_id):
         users.extend(page["Users"])
     return users
 
 
-def test_create_organization_returns_m_plus_32_hex_id(bare_emu: Any) -> None:
+def test_create_organization_returns_m_plus_32_hex_id(bare_emu: Emulator) -> None:
     wm = bare_emu.client()
     out = wm.create_organization(Alias="newco")
     assert ORG_ID_RE.match(out["OrganizationId"])
 
 
-def test_new_organization_describes_active_with_test_domain_as_default(bare_emu: Any) -> None:
+def test_new_organization_describes_active_with_test_domain_as_default(bare_emu: Emulator) -> None:
     wm = bare_emu.client()
     org_id = wm.create_organization(Alias="newco")["OrganizationId"]
     desc = wm.describe_organization(OrganizationId=org_id)
@@ -36,7 +42,7 @@ def test_new_organization_describes_active_with_test_domain_as_default(bare_emu:
     assert desc["DefaultMailDomain"] == "newco.awsapps.com"
 
 
-def test_organization_arn_matches_model_pattern(bare_emu: Any) -> None:
+def test_organization_arn_matches_model_pattern(bare_emu: Emulator) -> None:
     wm = bare_emu.client()
     org_id = wm.create_organization(Alias="newco")["OrganizationId"]
     arn = wm.describe_organization(OrganizationId=org_id)["ARN"]
@@ -45,7 +51,7 @@ def test_organization_arn_matches_model_pattern(bare_emu: Any) -> None:
     assert arn.startswith("arn:aws:workmail:us-east-1:")
 
 
-def test_new_organization_has_verified_default_test_domain(bare_emu: Any) -> None:
+def test_new_organization_has_verified_default_test_domain(bare_emu: Emulator) -> None:
     wm = bare_emu.client()
     org_id = wm.create_organization(Alias="newco")["OrganizationId"]
     dom = wm.get_mail_domain(OrganizationId=org_id, DomainName="newco.awsapps.com")
@@ -57,7 +63,7 @@ def test_new_organization_has_verified_default_test_domain(bare_emu: Any) -> Non
     assert listed[0]["DefaultDomain"] is True
 
 
-def test_new_organization_has_one_disabled_system_user_without_email(bare_emu: Any) -> None:
+def test_new_organization_has_one_disabled_system_user_without_email(bare_emu: Emulator) -> None:
     wm = bare_emu.client()
     org_id = wm.create_organization(Alias="newco")["OrganizationId"]
     users = _all_users(wm, org_id)
@@ -73,7 +79,7 @@ def test_new_organization_has_one_disabled_system_user_without_email(bare_emu: A
     assert "Email" not in desc
 
 
-def test_new_organization_test_domain_is_usable_for_primary_email(bare_emu: Any) -> None:
+def test_new_organization_test_domain_is_usable_for_primary_email(bare_emu: Emulator) -> None:
     wm = bare_emu.client()
     org_id = wm.create_organization(Alias="newco")["OrganizationId"]
     uid = wm.create_user(OrganizationId=org_id, Name="zed", DisplayName="Zed")["UserId"]
@@ -82,7 +88,7 @@ def test_new_organization_test_domain_is_usable_for_primary_email(bare_emu: Any)
     assert wm.describe_user(OrganizationId=org_id, UserId=uid)["Email"] == "z@newco.awsapps.com"
 
 
-def test_create_organization_with_domains_registers_them(bare_emu: Any) -> None:
+def test_create_organization_with_domains_registers_them(bare_emu: Emulator) -> None:
     wm = bare_emu.client()
     org_id = wm.create_organization(Alias="newco", Domains=[{"DomainName": "newco.example"}])["OrganizationId"]
     names = {d["DomainName"] for d in wm.list_mail_domains(OrganizationId=org_id)["MailDomains"]}
@@ -98,7 +104,7 @@ def test_duplicate_organization_alias_gives_name_availability(world: World) -> N
     assert aliases.count("acme") == 1
 
 
-def test_same_client_token_does_not_create_a_second_organization(bare_emu: Any) -> None:
+def test_same_client_token_does_not_create_a_second_organization(bare_emu: Emulator) -> None:
     # Reference 1.1: "Ideally it also dedupes retries that carry the same token."
     wm = bare_emu.client()
     first = wm.create_organization(Alias="retryco", ClientToken="tok-123")["OrganizationId"]
@@ -107,7 +113,7 @@ def test_same_client_token_does_not_create_a_second_organization(bare_emu: Any) 
     assert len(wm.list_organizations()["OrganizationSummaries"]) == 1
 
 
-def test_more_than_100_organizations_gives_limit_exceeded(bare_emu: Any) -> None:
+def test_more_than_100_organizations_gives_limit_exceeded(bare_emu: Emulator) -> None:
     status, body = bare_emu.admin(
         "POST", "/_emulator/seed", {"organizations": [{"alias": f"org{i}"} for i in range(99)]}
     )
@@ -223,7 +229,7 @@ def test_delete_organization_with_enabled_users_without_force_gives_organization
     assert world.wm.describe_organization(OrganizationId=world.org)["State"] == "Active"
 
 
-def test_delete_organization_without_enabled_users_needs_no_force(bare_emu: Any) -> None:
+def test_delete_organization_without_enabled_users_needs_no_force(bare_emu: Emulator) -> None:
     wm = bare_emu.client()
     org_id = wm.create_organization(Alias="emptyco")["OrganizationId"]
     wm.delete_organization(OrganizationId=org_id, DeleteDirectory=False)
@@ -232,7 +238,7 @@ def test_delete_organization_without_enabled_users_needs_no_force(bare_emu: Any)
 
 
 @pytest.fixture
-def slow_emu() -> Iterator[Any]:
+def slow_emu() -> Iterator[Emulator]:
     with emulator(settings={"activation_describes": 2}) as e:
         yield e
 
@@ -252,7 +258,7 @@ def test_organization_becomes_active_after_configured_describe_calls(n: int) -> 
         assert len(wm.list_users(OrganizationId=org_id)["Users"]) == 1
 
 
-def test_organization_not_yet_active_is_listed_with_its_state(slow_emu: Any) -> None:
+def test_organization_not_yet_active_is_listed_with_its_state(slow_emu: Emulator) -> None:
     wm = slow_emu.client()
     org_id = wm.create_organization(Alias="slowco")["OrganizationId"]
     (summary,) = wm.list_organizations()["OrganizationSummaries"]
@@ -260,7 +266,7 @@ def test_organization_not_yet_active_is_listed_with_its_state(slow_emu: Any) -> 
     assert summary["State"] in {"Requested", "Creating"}
 
 
-def test_seeded_org_with_explicit_id_and_state(bare_emu: Any) -> None:
+def test_seeded_org_with_explicit_id_and_state(bare_emu: Emulator) -> None:
     org_id = "m-" + "ab" * 16
     status, body = bare_emu.admin(
         "POST",
