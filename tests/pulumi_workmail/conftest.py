@@ -11,7 +11,7 @@ import copy
 import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
@@ -21,6 +21,9 @@ from pulumi_workmail.provider import EntityPrimaryEmailProvider
 from workmail_emulator import Emulator, Settings, running
 
 from ..aws_env import isolate_aws
+
+if TYPE_CHECKING:
+    from mypy_boto3_workmail import WorkMailClient
 
 # Distinctive credential values: tests assert none of them ever shows up in messages or state.
 FAKE_ACCESS_KEY = "AKIAPWMTESTKEY0000042"
@@ -63,7 +66,7 @@ class World:
     seed: dict[str, Any]
     monkeypatch: pytest.MonkeyPatch
     provider: EntityPrimaryEmailProvider
-    admin_client: Any = None
+    admin_client: WorkMailClient | None = None
 
     @property
     def org(self) -> str:
@@ -123,7 +126,7 @@ class World:
         assert status == 200, body
 
     # -- direct WorkMail access (counts in the stats; reset them afterwards)
-    def wm(self) -> Any:
+    def wm(self) -> WorkMailClient:
         if self.admin_client is None:
             self.admin_client = self.emu.client(max_attempts=1)
         return self.admin_client
@@ -160,14 +163,14 @@ def session_emulator() -> Iterator[Emulator]:
 
 
 @pytest.fixture(scope="session")
-def session_admin_client(session_emulator: Emulator) -> Any:
+def session_admin_client(session_emulator: Emulator) -> WorkMailClient:
     """A boto3 client with its own dummy credentials, for setting up and inspecting WorkMail in tests."""
     return session_emulator.client(max_attempts=1)
 
 
 @pytest.fixture
 def world(
-    session_emulator: Emulator, session_admin_client: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    session_emulator: Emulator, session_admin_client: WorkMailClient, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> World:
     """A freshly seeded emulator, with the provider process's environment pointing at it."""
     emu = session_emulator
