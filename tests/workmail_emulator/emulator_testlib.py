@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         DescribeGroupResponseTypeDef,
         DescribeResourceResponseTypeDef,
         DescribeUserResponseTypeDef,
+        ListAliasesRequestTypeDef,
     )
 
 UNKNOWN_ORG = "m-" + "0" * 32
@@ -187,7 +188,7 @@ class World:
 
     def aliases(self, entity_id: str) -> list[str]:
         out: list[str] = []
-        kwargs: dict[str, Any] = {"OrganizationId": self.org, "EntityId": entity_id}
+        kwargs: ListAliasesRequestTypeDef = {"OrganizationId": self.org, "EntityId": entity_id}
         while True:
             page = self.wm.list_aliases(**kwargs)
             out.extend(page.get("Aliases", []))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -10,10 +10,13 @@ from workmail_emulator import Emulator
 
 from .emulator_testlib import World, raises_code
 
+if TYPE_CHECKING:
+    from mypy_boto3_workmail.type_defs import ListMailDomainsRequestTypeDef
+
 
 def _domains(world: World, org: str | None = None) -> dict[str, bool]:
     out: dict[str, bool] = {}
-    args: dict[str, Any] = {"OrganizationId": org or world.org}
+    args: ListMailDomainsRequestTypeDef = {"OrganizationId": org or world.org}
     while True:
         page = world.wm.list_mail_domains(**args)
         for d in page["MailDomains"]:
@@ -269,7 +272,7 @@ def test_list_mail_domains_pages_by_hand_with_changing_tokens(world: World) -> N
         world.wm.register_mail_domain(OrganizationId=world.org, DomainName=f"p{i}.example")
     seen: list[str] = []
     tokens: list[str] = []
-    args: dict[str, Any] = {"OrganizationId": world.org, "MaxResults": 2}
+    args: ListMailDomainsRequestTypeDef = {"OrganizationId": world.org, "MaxResults": 2}
     while True:
         page = world.wm.list_mail_domains(**args)
         assert len(page["MailDomains"]) <= 2

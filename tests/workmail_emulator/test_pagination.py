@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from .emulator_testlib import World, raises_code
+
+if TYPE_CHECKING:
+    from mypy_boto3_workmail.type_defs import ListAliasesRequestTypeDef
 
 
 def _bulk_seed(world: World, n: int = 7) -> dict[str, Any]:
@@ -72,7 +75,7 @@ def test_manual_paging_tokens_change_and_last_page_has_no_token(
 def test_list_aliases_manual_paging(world: World) -> None:
     bulk = _bulk_seed(world)
     uid = bulk["users"]["user0"]
-    args: dict[str, Any] = {"OrganizationId": bulk["id"], "EntityId": uid, "MaxResults": 3}
+    args: ListAliasesRequestTypeDef = {"OrganizationId": bulk["id"], "EntityId": uid, "MaxResults": 3}
     got: list[str] = []
     tokens: list[str] = []
     while True:
