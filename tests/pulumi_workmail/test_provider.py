@@ -62,6 +62,11 @@ def lower_set(values: list[str]) -> set[str]:
     return {v.lower() for v in values}
 
 
+def set_primary_by_hand(world: World, address: str, entity: str = "alice") -> None:
+    """What an admin does in the console, outside Pulumi."""
+    world.wm().update_primary_email_address(OrganizationId=world.org, EntityId=world.id_of(entity), Email=address)
+
+
 def remove_alias_from_alice_and_give_it_to_bob(world: World, address: str) -> None:
     wm = world.wm()
     wm.delete_alias(OrganizationId=world.org, EntityId=world.id_of("alice"), Alias=address)
@@ -159,9 +164,7 @@ def test_create_after_one_interrupted_past_its_write_records_the_true_original(
 ) -> None:
     # What a create killed between UpdatePrimaryEmailAddress and the state save leaves behind.
     Journal(private_journal).remember(world.org, world.id_of("alice"), "alice@example.com", "alice.new@example.com")
-    world.wm().update_primary_email_address(
-        OrganizationId=world.org, EntityId=world.id_of("alice"), Email="alice.new@example.com"
-    )
+    set_primary_by_hand(world, "alice.new@example.com")
     capsys.readouterr()
 
     created = create(world, "alice", "alice.new@example.com")
@@ -285,9 +288,7 @@ def test_update_says_so_when_overwriting_an_address_changed_outside_pulumi(
     world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:
     created = create(world, "alice", "alice.new@example.com")
-    world.wm().update_primary_email_address(
-        OrganizationId=world.org, EntityId=world.id_of("alice"), Email="console@example.com"
-    )
+    set_primary_by_hand(world, "console@example.com")
     capsys.readouterr()
 
     updated = update(world, created, "alice.newer@example.com")
@@ -313,9 +314,7 @@ def test_update_adopts_without_writing_when_someone_already_set_the_declared_add
     world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:
     created = create(world, "alice", "alice.new@example.com")
-    world.wm().update_primary_email_address(
-        OrganizationId=world.org, EntityId=world.id_of("alice"), Email="Alice.Newer@example.com"
-    )
+    set_primary_by_hand(world, "Alice.Newer@example.com")
     world.reset_stats()
     capsys.readouterr()
 
@@ -344,9 +343,7 @@ def test_update_of_deleted_entity_fails_with_one_line_naming_it(world: World) ->
 
 def test_read_returns_live_email_in_outputs_and_inputs_after_out_of_band_change(world: World) -> None:
     created = create(world, "alice", "alice.new@example.com")
-    world.wm().update_primary_email_address(
-        OrganizationId=world.org, EntityId=world.id_of("alice"), Email="console@example.com"
-    )
+    set_primary_by_hand(world, "console@example.com")
     world.reset_stats()
     result = world.provider.read(created.id, olds_of(created))
 
@@ -427,9 +424,7 @@ def test_delete_with_restore_swaps_original_back(world: World) -> None:
 
 def test_delete_when_original_already_primary_makes_no_write(world: World) -> None:
     created = create(world, "alice", "alice.new@example.com")
-    world.wm().update_primary_email_address(
-        OrganizationId=world.org, EntityId=world.id_of("alice"), Email="alice@example.com"
-    )
+    set_primary_by_hand(world, "alice@example.com")
     world.reset_stats()
     world.provider.delete(created.id, olds_of(created))
     assert world.stats().get("UpdatePrimaryEmailAddress", 0) == 0
@@ -530,9 +525,7 @@ def test_strict_same_primary_mode_tolerated_when_state_is_stale(
     world.settings(same_primary_update=mode)
     configure(world, **{"workmail:checkBeforeUpdate": check_before_update})
     created = create(world, "alice", "alice.new@example.com")
-    world.wm().update_primary_email_address(
-        OrganizationId=world.org, EntityId=world.id_of("alice"), Email="alice.newer@example.com"
-    )
+    set_primary_by_hand(world, "alice.newer@example.com")
     world.reset_stats()
     updated = update(world, created, "alice.newer@example.com")
     assert outs_of(updated)["email"] == "alice.newer@example.com"
@@ -783,9 +776,7 @@ def test_update_without_check_before_update_overwrites_a_hand_made_change_withou
     """The documented price of the setting: only `pulumi up --refresh` would show the change first."""
     created = create(world, "alice", "alice.new@example.com")
     configure(world, **{"workmail:checkBeforeUpdate": "False"})
-    world.wm().update_primary_email_address(
-        OrganizationId=world.org, EntityId=world.id_of("alice"), Email="console@example.com"
-    )
+    set_primary_by_hand(world, "console@example.com")
     capsys.readouterr()
     update(world, created, "alice.newer@example.com")
     assert capsys.readouterr().out == ""
