@@ -67,6 +67,13 @@ def set_primary_by_hand(world: World, address: str, entity: str = "alice") -> No
     world.wm().update_primary_email_address(OrganizationId=world.org, EntityId=world.id_of(entity), Email=address)
 
 
+def delete_user_by_hand(world: World, name: str) -> None:
+    """Deregistered from WorkMail, then deleted, as the console does it."""
+    wm = world.wm()
+    wm.deregister_from_work_mail(OrganizationId=world.org, EntityId=world.id_of(name))
+    wm.delete_user(OrganizationId=world.org, UserId=world.id_of(name))
+
+
 def remove_alias_from_alice_and_give_it_to_bob(world: World, address: str) -> None:
     wm = world.wm()
     wm.delete_alias(OrganizationId=world.org, EntityId=world.id_of("alice"), Alias=address)
@@ -329,9 +336,7 @@ def test_update_adopts_without_writing_when_someone_already_set_the_declared_add
 
 def test_update_of_deleted_entity_fails_with_one_line_naming_it(world: World) -> None:
     created = create(world, "alice", "alice.new@example.com")
-    wm = world.wm()
-    wm.deregister_from_work_mail(OrganizationId=world.org, EntityId=world.id_of("alice"))
-    wm.delete_user(OrganizationId=world.org, UserId=world.id_of("alice"))
+    delete_user_by_hand(world, "alice")
     with pytest.raises(WorkMailProviderError) as caught:
         update(world, created, "alice.newer@example.com", wait_timeout_seconds=0.2)
     assert "alice" in caught.value.message
@@ -369,9 +374,7 @@ def test_read_without_drift_echoes_state(world: World) -> None:
 
 def test_read_of_deleted_entity_returns_empty_id(world: World) -> None:
     created = create(world, "bob", "bob.new@example.com")
-    wm = world.wm()
-    wm.deregister_from_work_mail(OrganizationId=world.org, EntityId=world.id_of("bob"))
-    wm.delete_user(OrganizationId=world.org, UserId=world.id_of("bob"))
+    delete_user_by_hand(world, "bob")
     result = world.provider.read(created.id, olds_of(created))
     assert result.id == ""
 
@@ -449,9 +452,7 @@ def test_delete_with_retain_makes_no_request_and_leaves_address(world: World) ->
 
 def test_delete_when_entity_deleted_succeeds(world: World) -> None:
     created = create(world, "bob", "bob.new@example.com")
-    wm = world.wm()
-    wm.deregister_from_work_mail(OrganizationId=world.org, EntityId=world.id_of("bob"))
-    wm.delete_user(OrganizationId=world.org, UserId=world.id_of("bob"))
+    delete_user_by_hand(world, "bob")
     world.provider.delete(created.id, olds_of(created))
 
 
