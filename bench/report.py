@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from .common import BASELINE_TOOL, SCENARIOS, TOOLS
@@ -87,40 +87,38 @@ def _markdown(header: Sequence[str], rows: Sequence[Sequence[str]], align_right_
     return [line(header), rule + "|", *(line(row) for row in rows)]
 
 
-def wall_table(records: Sequence[Record]) -> list[str]:
-    """Wall seconds per tool, with the ratio to the boto3 script's wall time."""
+def _tool_table(records: Sequence[Record], cell: Callable[[Record | None, int], str]) -> list[str]:
+    """One row per (scenario, N, latency), one column per tool, each cell from ``cell(record, n)``."""
     by_key = index(records)
     tools = _tools(records)
-    rows = []
-    for scenario, n, latency in _rows(records):
-        cells = [scenario, str(n), f"{latency} ms"]
-        for tool in tools:
-            record = by_key.get((scenario, tool, n, latency))
-            if record is None:
-                cells.append("-")
-            elif record.get("error"):
-                cells.append("error")
-            else:
-                ratio = record.get("wall_vs_boto3")
-                cells.append(f"{record['wall_s']:.2f} s" + (f" x{ratio:.2f}" if ratio is not None else ""))
-        rows.append(cells)
+    rows = [
+        [scenario, str(n), f"{latency} ms", *(cell(by_key.get((scenario, tool, n, latency)), n) for tool in tools)]
+        for scenario, n, latency in _rows(records)
+    ]
     return _markdown(["scenario", "N", "latency", *(SHORT.get(t, t) for t in tools)], rows, 3)
+
+
+def wall_table(records: Sequence[Record]) -> list[str]:
+    """Wall seconds per tool, with the ratio to the boto3 script's wall time."""
+
+    def cell(record: Record | None, _n: int) -> str:
+        if record is None:
+            return "-"
+        if record.get("error"):
+            return "error"
+        ratio = record.get("wall_vs_boto3")
+        return f"{record['wall_s']:.2f} s" + (f" x{ratio:.2f}" if ratio is not None else "")
+
+    return _tool_table(records, cell)
 
 
 def requests_table(records: Sequence[Record]) -> list[str]:
     """WorkMail requests per tool, and per entity."""
-    by_key = index(records)
-    tools = _tools(records)
-    rows = []
-    for scenario, n, latency in _rows(records):
-        cells = [scenario, str(n), f"{latency} ms"]
-        for tool in tools:
-            record = by_key.get((scenario, tool, n, latency))
-            cells.append(
-                "-" if record is None else f"{record['requests_total']} ({record['requests_total'] / n:.1f}/e)"
-            )
-        rows.append(cells)
-    return _markdown(["scenario", "N", "latency", *(SHORT.get(t, t) for t in tools)], rows, 3)
+
+    def cell(record: Record | None, n: int) -> str:
+        return "-" if record is None else f"{record['requests_total']} ({record['requests_total'] / n:.1f}/e)"
+
+    return _tool_table(records, cell)
 
 
 def rss_table(records: Sequence[Record]) -> list[str]:
