@@ -1,12 +1,15 @@
-"""A local note of the primary address a create is about to replace, kept until the create has finished.
+"""A local note of the primary address a create is about to replace, kept until the stack has recorded it.
 
 If the provider process dies after ``UpdatePrimaryEmailAddress`` succeeded but before Pulumi recorded the
 resource, the next ``up`` finds the declared address already primary and would adopt it as
 ``original_email``, so destroy could never restore the true original. WorkMail has nowhere to keep such a
 note on the entity, so it lives on the machine that ran the create: one small JSON file per entity under
-``~/.pulumi-workmail/journal`` (``PULUMI_WORKMAIL_JOURNAL_DIR`` moves it; ``off`` disables it). A create
-that finishes removes its note; an adopting create uses a matching note (same entity, the address it was
-about to set is the live primary, younger than ``MAX_AGE_SECONDS``) and removes it.
+``~/.pulumi-workmail/journal`` (``PULUMI_WORKMAIL_JOURNAL_DIR`` moves it; ``off`` disables it). An adopting
+create uses a matching note (same entity, the address it was about to set is the live primary, younger than
+``MAX_AGE_SECONDS``). A create never removes a note, finished or not: the engine saves its state after the
+create returns, and a killed ``pulumi up`` leaves its provider process running to finish the creates in
+flight. The next refresh, update or destroy of the resource (each is handed the recorded outputs, so the
+stack has the original) removes it.
 
 The journal is best effort: a file that cannot be written or read never fails a Pulumi step. It holds
 addresses and entity ids, never credentials.

@@ -273,10 +273,18 @@ class EntityPrimaryEmailProvider(ResourceProvider):
         else:
             journal.remember(wm.organization_id, entity.id, original, props["email"])
             entity = self._set_primary(wm, entity, props["email"], deadline, id_given=_id_shaped(props["entity_id"]))
-        journal.forget(wm.organization_id, entity.id)
+        # The note stays: the engine may yet die before it saves the state that records this create (or a
+        # killed CLI's orphaned provider finishes it). A later step on this resource shows the state has it.
         return CreateResult(f"{wm.organization_id}/{entity.id}", self._outputs(props, entity, original))
 
+    @staticmethod
+    def _recorded(props: Mapping[str, Any]) -> None:
+        """An engine call with the resource's outputs: the stack holds its original, so its note can go."""
+        if props.get("organization_id") and props.get("resolved_entity_id"):
+            Journal.from_environment().forget(props["organization_id"], props["resolved_entity_id"])
+
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        self._recorded(olds)
         entity = LiveEntity(
             olds["resolved_entity_id"],
             olds["entity_type"],
@@ -304,6 +312,7 @@ class EntityPrimaryEmailProvider(ResourceProvider):
         return UpdateResult(self._outputs(news, entity, olds.get("original_email")))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        self._recorded(props)
         wm = self._workmail(props)
         deadline = self._deadline(props)
         try:
@@ -325,6 +334,7 @@ class EntityPrimaryEmailProvider(ResourceProvider):
         return ReadResult(id_, outs, inputs)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
+        self._recorded(props)
         if props.get("on_delete", DEFAULT_ON_DELETE) == "retain":
             return
         original = props.get("original_email")

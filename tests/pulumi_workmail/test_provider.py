@@ -179,15 +179,35 @@ def test_create_after_one_interrupted_past_its_write_records_the_true_original(
     assert outs_of(created)["original_email"] == "alice@example.com"
     out = capsys.readouterr().out
     assert "interrupted" in out and "alice@example.com" in out
-    assert list(private_journal.iterdir()) == [], "the note is used once"
     world.provider.delete(created.id, olds_of(created))
     assert live_email(world) == "alice@example.com"
+    assert list(private_journal.iterdir()) == [], "destroy shows the stack had recorded it"
 
 
-def test_finished_create_leaves_no_journal_note(world: World, private_journal: Path) -> None:
-    create(world, "alice", "alice.new@example.com")
-    create(world, "sales", "sales@example.com")  # adopt
-    assert not private_journal.exists() or list(private_journal.iterdir()) == []
+def test_finished_create_keeps_its_note_until_a_later_step_shows_the_stack_recorded_it(
+    world: World, private_journal: Path
+) -> None:
+    """A create that finished but whose state was never saved (the CLI was killed while its provider ran on)."""
+    finished = create(world, "alice", "alice.new@example.com")
+    assert Journal(private_journal).recall(world.org, world.id_of("alice"), "alice.new@example.com") == (
+        "alice@example.com"
+    )
+    again = create(world, "alice", "alice.new@example.com")  # the next up adopts it
+    assert outs_of(again)["original_email"] == "alice@example.com"
+    assert outs_of(finished) == outs_of(again)
+
+
+@pytest.mark.parametrize("step", ["read", "update", "delete"])
+def test_a_step_handed_the_recorded_outputs_removes_the_note(world: World, private_journal: Path, step: str) -> None:
+    created = create(world, "alice", "alice.new@example.com")
+    olds = olds_of(created)
+    if step == "read":
+        world.provider.read(created.id, olds)
+    elif step == "update":
+        update(world, created, "alice.newer@example.com")
+    else:
+        world.provider.delete(created.id, olds)
+    assert list(private_journal.iterdir()) == []
 
 
 def test_create_whose_write_fails_keeps_its_note_for_the_next_try(world: World, private_journal: Path) -> None:
@@ -196,7 +216,6 @@ def test_create_whose_write_fails_keeps_its_note_for_the_next_try(world: World, 
     assert Journal(private_journal).recall(world.org, world.id_of("alice"), "bob@example.com") == "alice@example.com"
     created = create(world, "alice", "alice.new@example.com")
     assert outs_of(created)["original_email"] == "alice@example.com"
-    assert list(private_journal.iterdir()) == []
 
 
 def test_adopt_ignores_a_note_for_another_address(world: World, private_journal: Path) -> None:
