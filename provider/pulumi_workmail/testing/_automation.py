@@ -25,6 +25,21 @@ def cli_available() -> bool:
     return shutil.which("pulumi") is not None
 
 
+def _shown_diffs(
+    diffs: list[str] | None, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None
+) -> tuple[str, ...]:
+    """The keys the CLI marks as changed (``[diff: ~email]``).
+
+    A Python dynamic provider cannot send a detailed diff, so the engine's step event carries none and the
+    CLI's display compares old and new inputs itself, leaving out internal ``__`` keys; so does this.
+    """
+    if diffs:
+        return tuple(k for k in diffs if not k.startswith("__"))
+    old_inputs, new_inputs = dict(old or {}), dict(new or {})
+    keys = sorted(set(old_inputs) | set(new_inputs))
+    return tuple(k for k in keys if not k.startswith("__") and old_inputs.get(k) != new_inputs.get(k))
+
+
 def _plain_counts(counts: Mapping[Any, int] | None) -> dict[str, int]:
     return {str(getattr(k, "value", k)): int(v) for k, v in (counts or {}).items()}
 
@@ -53,7 +68,7 @@ class _Events:
                 type=meta.type,
                 op=op,  # type: ignore[arg-type]
                 result_op=result_op,  # type: ignore[arg-type]
-                diffs=tuple(k for k in (meta.diffs or []) if not k.startswith("__")),
+                diffs=_shown_diffs(meta.diffs, old and old["inputs"], new and new["inputs"]) if old else (),
                 old=old,
                 new=new,
             )
