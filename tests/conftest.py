@@ -8,6 +8,8 @@ import pytest
 
 from pulumi_workmail.journal import JOURNAL_ENV
 
+from . import pulumi_cli  # noqa: F401  (puts a CLI built by `make pulumi-cli` on PATH)
+
 
 @pytest.fixture(autouse=True)
 def private_journal(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ..pulumi_cli import pulumi_cli
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -32,12 +34,7 @@ def test_demo_runs_every_step_and_restores_the_original() -> None:
 
 
 def test_demo_with_the_real_cli() -> None:
-    import shutil
-
-    import pytest
-
-    if shutil.which("pulumi") is None:
-        pytest.skip("the pulumi CLI is not on PATH; the offline twin above ran the same demo")
+    pulumi_cli()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PULUMI_"))}
     done = subprocess.run(
         [sys.executable, str(REPO / "scripts" / "demo.py")],

@@ -12,8 +12,10 @@ import pytest
 
 from pulumi_workmail import EntityPrimaryEmail
 from pulumi_workmail.testing import OfflineStack
-from pulumi_workmail.testing._automation import AutomationStack, cli_available
+from pulumi_workmail.testing._automation import AutomationStack
 from workmail_emulator import Emulator, running
+
+from ..pulumi_cli import pulumi_cli
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = {
@@ -120,8 +122,8 @@ BACKENDS = ["offline", "automation"]
 
 @pytest.fixture(params=BACKENDS)
 def scenario(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Scenario]:
-    if request.param == "automation" and not cli_available():
-        pytest.skip("the pulumi CLI is not on PATH here; the offline twin of this scenario ran instead")
+    if request.param == "automation":
+        pulumi_cli()
     # Strict mode: every request the provider server sends must carry a valid SigV4 signature.
     with running(seed=SEED, credentials={"AKIDSCENARIO": "scenario-secret"}) as emu:
         env = {
