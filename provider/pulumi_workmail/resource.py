@@ -10,6 +10,13 @@ from pulumi.dynamic import Resource
 
 from .provider import EntityPrimaryEmailProvider
 
+# Pulumi's engine imports with a Read that carries no inputs, and a Python dynamic provider cannot answer one.
+IMPORT_UNSUPPORTED = (
+    "import is not supported (Pulumi cannot import resources of Python dynamic providers). Declare it without "
+    "import_ instead: its first `pulumi up` adopts the entity as it is, writing nothing when the declared email "
+    "is already primary, and records the primary it found as original_email."
+)
+
 # Output-only properties, seeded with None so they become attributes (pulumi/pulumi#6678).
 _OUTPUTS = ("resolved_entity_id", "entity_type", "entity_name", "original_email")
 
@@ -69,6 +76,8 @@ class EntityPrimaryEmail(Resource, module="workmail", name="EntityPrimaryEmail")
     ) -> None:
         if isinstance(args, pulumi.ResourceOptions):
             args, opts = None, args
+        if opts is not None and opts.import_:
+            raise pulumi.RunError(f"EntityPrimaryEmail {resource_name!r}: {IMPORT_UNSUPPORTED}")
         if args is not None:
             inputs: dict[str, Any] = dict(vars(args))
         else:

@@ -308,3 +308,15 @@ def test_registered_inputs_and_outputs_contain_no_credentials(mocks: RecordingMo
 def test_declaring_provider_key_is_rejected() -> None:
     with pytest.raises(Exception, match="__provider"):
         pulumi.dynamic.Resource(EntityPrimaryEmailProvider(), "bad", {"__provider": "x"})
+
+
+def test_import_option_is_refused_before_anything_is_registered(mocks: RecordingMocks) -> None:
+    with pytest.raises(pulumi.RunError, match=r"import is not supported.*adopts the entity as it is"):
+        EntityPrimaryEmail(
+            "alice-primary",
+            organization_id=ORG,
+            entity_id="alice",
+            email="alice@example.com",
+            opts=pulumi.ResourceOptions(import_=f"{ORG}/{ALICE_ID}"),
+        )
+    assert mocks.registered == []

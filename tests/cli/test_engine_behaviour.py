@@ -1,0 +1,202 @@
+"""What only the real engine can show: provider warnings in `pulumi up` output, a `pulumi up` killed with
+SIGKILL, `--parallel`, and `pulumi import`."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from workmail_emulator import Emulator
+
+from .conftest import ORG, Project, program_project
+
+# A program whose resources come from stack config `resources`: {name: EntityPrimaryEmail arguments}.
+PROGRAM = """
+import json
+
+import pulumi
+
+from pulumi_workmail import EntityPrimaryEmail
+
+for name, props in json.loads(pulumi.Config().require("resources")).items():
+    EntityPrimaryEmail(name, organization_id=props.pop("organization_id", "ORG"), **props)
+""".replace("ORG", ORG)
+
+
+World = tuple[Path, Emulator, dict[str, str]]
+
+
+@pytest.fixture()
+def program(cli_world: World) -> Project:
+    return program_project(cli_world, PROGRAM)
+
+
+def declare(project: Project, **resources: dict[str, Any]) -> None:
+    project.config(resources=json.dumps(resources))
+
+
+def test_a_hand_made_change_is_named_in_up_output(program: Project) -> None:
+    declare(program, primary={"entity_id": "alice", "email": "alice@new.example"})
+    program.pulumi("up", "--yes")
+    program.set_by_hand("alice", "al@example.com")
+    declare(program, primary={"entity_id": "alice", "email": "alice.liddell@new.example"})
+    up = program.pulumi("up", "--yes").stdout
+    assert "the primary address was changed outside Pulumi to al@example.com" in up, up
+    assert program.primary("alice") == "alice.liddell@new.example"
+
+
+def test_an_unconfirmed_read_back_is_named_in_up_output(program: Project) -> None:
+    declare(program, primary={"entity_id": "alice", "email": "alice@new.example", "wait_timeout_seconds": 1})
+    program.emu.admin("POST", "/_emulator/consistency", {"lag_reads": 1000})
+    up = program.pulumi("up", "--yes").stdout
+    assert "but WorkMail still shows alice@example.com after 1 s" in up, up
+    assert "run `pulumi refresh` later to confirm" in up
+
+
+def test_a_disabled_entity_is_named_in_refresh_output(program: Project) -> None:
+    declare(program, primary={"entity_id": "bob", "email": "bob@new.example"})
+    program.pulumi("up", "--yes")
+    program.emu.client().deregister_from_work_mail(OrganizationId=ORG, EntityId=program.user_id("bob"))
+    refresh = program.pulumi("refresh", "--yes").stdout
+    assert "is DISABLED: it has no primary address until it is registered to WorkMail again" in refresh, refresh
+
+
+FLEET = 20
+
+
+def add_fleet(emu: Emulator) -> list[str]:
+    wm = emu.client()
+    names = [f"staff{i:02d}" for i in range(FLEET)]
+    for name in names:
+        uid = wm.create_user(OrganizationId=ORG, Name=name, DisplayName=name)["UserId"]
+        wm.register_to_work_mail(OrganizationId=ORG, EntityId=uid, Email=f"{name}@old.example")
+    return names
+
+
+def fleet_resources(names: list[str]) -> dict[str, dict[str, Any]]:
+    return {name: {"entity_id": name, "email": f"{name}@new.example"} for name in names}
+
+
+def primaries(project: Project, names: list[str]) -> dict[str, str]:
+    return {name: project.primary(name) for name in names}
+
+
+def processes_of(root: int) -> list[int]:
+    """``root`` and every process descended from it (read from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as handle:
+                    parent = int(handle.read().decode(errors="replace").rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+@pytest.fixture()
+def reaper() -> Iterator[list[int]]:
+    """Processes a test leaves orphaned (a killed CLI's plugins), killed at the end."""
+    orphans: list[int] = []
+    yield orphans
+    for pid in orphans:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_up_killed_with_sigkill_mid_creates_then_refresh_up_destroy_restores_every_original(
+    program: Project, reaper: list[int]
+) -> None:
+    names = add_fleet(program.emu)
+    declare(program, **fleet_resources(names))
+    program.emu.admin("POST", "/_emulator/faults", {"operation": "DescribeUser", "latency_ms": 300})
+    program.reset_stats()
+
+    up = subprocess.Popen(
+        [program.cli, "up", "--yes", "--skip-preview"],
+        cwd=program.directory,
+        env=program.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while program.calls().get("UpdatePrimaryEmailAddress", 0) < 5:
+        assert up.poll() is None and time.monotonic() < deadline, "the up ended before 5 writes"
+        time.sleep(0.01)
+    family = processes_of(up.pid)
+    up.send_signal(signal.SIGKILL)
+    up.wait()
+    reaper.extend(family[1:])
+    written = program.calls().get("UpdatePrimaryEmailAddress", 0)
+    assert 5 <= written < FLEET, f"killed mid-way: {written} writes"
+
+    program.emu.admin("DELETE", "/_emulator/faults")
+    time.sleep(1.5)  # the orphaned provider process finishes the creates it had started
+    locked = program.pulumi("refresh", "--yes", ok=False)
+    assert "the stack is currently locked" in locked.stdout + locked.stderr
+    program.pulumi("cancel", "--yes")
+    program.pulumi("refresh", "--yes")
+    up_again = program.pulumi("up", "--yes").stdout
+    assert "pending operations from previous deployment" in up_again, up_again
+    assert primaries(program, names) == {n: f"{n}@new.example" for n in names}
+    originals = {r["outputs"]["entity_id"]: r["outputs"]["original_email"] for r in program.resources()}
+    assert originals == {n: f"{n}@old.example" for n in names}, "every true original recorded"
+
+    program.pulumi("destroy", "--yes")
+    assert primaries(program, names) == {n: f"{n}@old.example" for n in names}
+
+
+@pytest.mark.parametrize("parallel", [["--parallel", "1"], []], ids=["parallel-1", "default"])
+def test_up_and_destroy_converge_serially_and_in_parallel(program: Project, parallel: list[str]) -> None:
+    names = add_fleet(program.emu)
+    declare(program, **fleet_resources(names))
+    up = program.pulumi("up", "--yes", *parallel).stdout
+    assert f"+ {FLEET + 1} created" in up, up
+    assert primaries(program, names) == {n: f"{n}@new.example" for n in names}
+    program.reset_stats()
+    assert "unchanged" in program.pulumi("up", "--yes", *parallel).stdout
+    assert program.calls() == {}
+    program.pulumi("destroy", "--yes", *parallel)
+    assert primaries(program, names) == {n: f"{n}@old.example" for n in names}
+
+
+def test_pulumi_import_changes_nothing(program: Project) -> None:
+    """The CLI's import reaches the Python dynamic provider with no inputs; it must fail and write nothing."""
+    declare(program, primary={"entity_id": "alice", "email": "alice@example.com"})
+    program.reset_stats()
+    alice = f"{ORG}/{program.user_id('alice')}"
+    program.pulumi("import", "pulumi-python:dynamic/workmail:EntityPrimaryEmail", "primary", alice, "--yes", ok=False)
+    assert program.resources() == []
+    assert program.calls().get("UpdatePrimaryEmailAddress", 0) == 0
+
+
+def test_import_option_fails_with_one_line_pointing_at_adopt_on_create(cli_world: World) -> None:
+    project = program_project(
+        cli_world,
+        "import pulumi\n"
+        "from pulumi_workmail import EntityPrimaryEmail\n"
+        f"EntityPrimaryEmail('primary', organization_id='{ORG}', entity_id='alice', email='alice@example.com',\n"
+        f"    opts=pulumi.ResourceOptions(import_='{ORG}/alice'))\n",
+    )
+    done = project.pulumi("preview", ok=False)
+    text = done.stdout + done.stderr
+    assert "EntityPrimaryEmail 'primary': import is not supported" in text, text
+    assert "its first `pulumi up` adopts the entity as it is" in text
+    assert "Traceback" not in text, text
+    assert project.calls() == {}
