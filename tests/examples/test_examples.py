@@ -1,9 +1,11 @@
-"""The examples under examples/, run offline against the emulator (pulumi-aws resources under mocks)."""
+"""The examples under examples/, against the emulator: on the offline runner and on the real CLI (the
+pulumi-aws one offline only, its AWS resources under mocks)."""
 
 from __future__ import annotations
 
 import csv
 import os
+import shutil
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -11,8 +13,10 @@ from typing import Any
 import pulumi
 import pytest
 
-from pulumi_workmail.testing import OfflineStack
+from pulumi_workmail.testing import AutomationStack, OfflineStack
 from workmail_emulator import Emulator, running
+
+from ..pulumi_cli import pulumi_cli
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -33,6 +37,25 @@ SEED = {
         }
     ]
 }
+
+
+Stack = Callable[..., Any]
+
+
+@pytest.fixture(params=["offline", "automation"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Stack:
+    """A stack of an example: on the offline runner, or on the real CLI (a copy of the example directory,
+    since the CLI writes the stack's config file beside Pulumi.yaml)."""
+    if request.param == "offline":
+        return OfflineStack
+    pulumi_cli()
+
+    def on_cli(name: str, *, work_dir: Path, **kwargs: Any) -> AutomationStack:
+        copy = tmp_path / "cli-project"
+        shutil.copytree(work_dir, copy)
+        return AutomationStack(name, work_dir=str(copy), **kwargs)
+
+    return on_cli
 
 
 @pytest.fixture()
@@ -71,8 +94,10 @@ def _primary(emu: Emulator, kind: str, name: str) -> str:
     return str(call(OrganizationId=org, **{key: name})["Email"])
 
 
-def test_basic_moves_user_group_and_room_and_destroy_restores_except_retained(emu: Emulator, tmp_path: Path) -> None:
-    stack = OfflineStack("dev", work_dir=EXAMPLES / "basic", state_dir=tmp_path, env=_env(emu))
+def test_basic_moves_user_group_and_room_and_destroy_restores_except_retained(
+    emu: Emulator, tmp_path: Path, backend: Stack
+) -> None:
+    stack = backend("dev", work_dir=EXAMPLES / "basic", state_dir=str(tmp_path / "state"), env=_env(emu))
     stack.set_all_config({"workmail-basic:organizationId": _org(emu), "aws:region": "us-east-1"})
     up = stack.up()
     assert up.summary.resource_changes.get("create") == 4
@@ -87,8 +112,8 @@ def test_basic_moves_user_group_and_room_and_destroy_restores_except_retained(em
     assert _primary(emu, "resource", "room-1") == "room-1@new.example", "on_delete=retain keeps the room"
 
 
-def test_domain_migration_from_csv(emu: Emulator, tmp_path: Path) -> None:
-    stack = OfflineStack("dev", work_dir=EXAMPLES / "domain-migration", state_dir=tmp_path, env=_env(emu))
+def test_domain_migration_from_csv(emu: Emulator, tmp_path: Path, backend: Stack) -> None:
+    stack = backend("dev", work_dir=EXAMPLES / "domain-migration", state_dir=str(tmp_path / "state"), env=_env(emu))
     stack.set_all_config({"workmail-domain-migration:organizationId": _org(emu), "aws:region": "us-east-1"})
     preview = stack.preview()
     assert preview.change_summary.get("create") == 5
@@ -101,7 +126,7 @@ def test_domain_migration_from_csv(emu: Emulator, tmp_path: Path) -> None:
     assert _primary(emu, "user", "bob") == "bob@old.example"
 
 
-def test_domain_migration_of_50_entities_from_a_generated_csv(emu: Emulator, tmp_path: Path) -> None:
+def test_domain_migration_of_50_entities_from_a_generated_csv(emu: Emulator, tmp_path: Path, backend: Stack) -> None:
     wm = emu.client()
     org = _org(emu)
     rows = []
@@ -115,7 +140,7 @@ def test_domain_migration_of_50_entities_from_a_generated_csv(emu: Emulator, tmp
         writer = csv.DictWriter(handle, fieldnames=["entity_id", "local_part"])
         writer.writeheader()
         writer.writerows(rows)
-    stack = OfflineStack("dev", work_dir=EXAMPLES / "domain-migration", state_dir=tmp_path / "state", env=_env(emu))
+    stack = backend("dev", work_dir=EXAMPLES / "domain-migration", state_dir=str(tmp_path / "state"), env=_env(emu))
     stack.set_all_config({"workmail-domain-migration:organizationId": org, "workmail-domain-migration:csv": str(table)})
     stack.up()
     assert all(_primary(emu, "user", r["entity_id"]) == f"{r['entity_id']}@new.example" for r in rows)
@@ -158,6 +183,8 @@ class AwsMocks(pulumi.runtime.Mocks):
 
 
 def test_with_pulumi_aws_wires_the_user_id_into_entity_primary_email(emu: Emulator, tmp_path: Path) -> None:
+    """Offline only: on the real CLI this example needs pulumi-aws's resource plugin, a binary the CLI
+    downloads from Pulumi's servers (unreachable from these machines), and it would then call real AWS."""
     emu.client().deregister_from_work_mail(OrganizationId=_org(emu), EntityId="alice")
     emu.client().delete_user(OrganizationId=_org(emu), UserId="alice")
     mocks = AwsMocks(emu)
