@@ -63,6 +63,7 @@ import re
 import sys
 import threading
 import time
+import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -80,6 +81,7 @@ from pulumi.runtime.proto import resource_pb2
 
 from ._program import Program, directory_program, run_program
 from ._server import (
+    SECRET_SIG,
     SIG_KEY,
     UNKNOWN,
     CheckFailure,
@@ -92,6 +94,7 @@ from ._server import (
     wrap_secrets,
 )
 from ._state import (
+    DEFAULT_PROVIDER_TYPE,
     DYNAMIC_TYPE_PREFIX,
     STACK_TYPE,
     ConfigEntry,
@@ -502,7 +505,9 @@ class _Deployment:
         self._python = python
         self._on_output = on_output
         self._lock = threading.Lock()
-        live = [record for record in state.resources if not record.delete]
+        # The default provider's own record is the engine's bookkeeping, not a resource: remade on save.
+        self._provider_id = next((r.id for r in state.resources if r.type == DEFAULT_PROVIDER_TYPE), "")
+        live = [record for record in state.resources if not record.delete and record.type != DEFAULT_PROVIDER_TYPE]
         self.old: dict[str, ResourceState] = {record.urn: record for record in live}
         self._old_order = [record.urn for record in live]
         self.current: dict[str, ResourceState] = dict(self.old)
@@ -1068,6 +1073,32 @@ class _Deployment:
             ]
             return ordered + list(self.pending)
 
+    def saved(self) -> list[ResourceState]:
+        """The snapshot as the engine saves it: with a record of the default provider (its inputs and
+        outputs are the stack config it was configured with) before the first dynamic resource, which
+        refers to it."""
+        records = self.snapshot()
+        first = next((i for i, record in enumerate(records) if record.dynamic), None)
+        if first is None:
+            return records
+        if not self._provider_id:
+            self._provider_id = str(uuid.uuid4())
+        config = {
+            key: {SIG_KEY: SECRET_SIG, "value": entry.value} if entry.secret else entry.value
+            for key, entry in sorted(self.config.items())
+        }
+        provider = ResourceState(
+            urn=self._provider_urn(),
+            type=DEFAULT_PROVIDER_TYPE,
+            custom=True,
+            id=self._provider_id,
+            inputs=dict(config),
+            outputs=dict(config),
+        )
+        reference = f"{provider.urn}::{provider.id}"
+        linked = [replace(r, provider=reference) if r.dynamic else r for r in records]
+        return [*linked[:first], provider, *linked[first:]]
+
     def change_summary(self) -> dict[str, int]:
         counts: dict[str, int] = defaultdict(int)
         with self._lock:
@@ -1544,7 +1575,7 @@ class OfflineStack:
         finally:
             deployment.stop_provider()
             if kind != "preview":
-                state.resources = deployment.snapshot()
+                state.resources = deployment.saved()
                 save_state(self.state_file, state)
         return (deployment, *self._finish_output(deployment, kind, clock), started)
 
@@ -1561,7 +1592,7 @@ class OfflineStack:
                 deployment.delete_all()
         finally:
             deployment.stop_provider()
-            state.resources = deployment.snapshot()
+            state.resources = deployment.saved()
             save_state(self.state_file, state)
         return (deployment, *self._finish_output(deployment, kind, clock), started)
 

@@ -21,6 +21,7 @@ from typing import Any, Final
 
 STATE_VERSION: Final = 1
 STACK_TYPE: Final = "pulumi:pulumi:Stack"
+DEFAULT_PROVIDER_TYPE: Final = "pulumi:providers:pulumi-python"
 DYNAMIC_TYPE_PREFIX: Final = "pulumi-python:dynamic"
 _NOTE: Final = (
     "Stack state written by the pulumi_workmail.testing offline runner. Not a Pulumi checkpoint: "
@@ -72,6 +73,7 @@ class ResourceState(ResourceOptions):
     inputs: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
     delete: bool = False
+    provider: str = ""  # the provider reference "<urn>::<id>", as the engine stores it
 
     @property
     def name(self) -> str:
@@ -115,6 +117,8 @@ class ResourceState(ResourceOptions):
             "deletedWith": self.deleted_with,
         }
         data.update({key: value for key, value in optional.items() if value})
+        if self.provider:
+            data["provider"] = self.provider
         if self.delete_before_replace is not None:
             data["deleteBeforeReplace"] = self.delete_before_replace
         return data
@@ -143,6 +147,7 @@ class ResourceState(ResourceOptions):
             custom_timeouts={str(k): str(v) for k, v in (data.get("customTimeouts") or {}).items()},
             deleted_with=str(data.get("deletedWith", "")),
             delete=bool(data.get("delete", False)),
+            provider=str(data.get("provider", "")),
         )
 
 

@@ -63,10 +63,10 @@ def env(tmp_path: Path) -> Env:
 
 
 def resources(stack: OfflineStack) -> dict[str, dict[str, Any]]:
-    """Custom resources in state by name."""
+    """The program's custom resources in state by name (not the default provider's record)."""
     found = {}
     for item in stack.export_state()["deployment"]["resources"]:
-        if item["custom"] and not item.get("delete"):
+        if item["custom"] and not item.get("delete") and not item["type"].startswith("pulumi:providers:"):
             found[item["urn"].rsplit("::", 1)[-1]] = item
     return found
 
@@ -121,6 +121,25 @@ def test_up_creates_then_a_second_up_is_all_same_with_no_writes(env: Env) -> Non
     assert {s.op for s in second.steps} == {"same"}
     assert env.journal()[before:] == ["check a", "diff a", "check b", "diff b"]
     assert "Resources: 3 created" in first.stdout and "Resources: 3 unchanged" in second.stdout
+
+
+def test_state_records_the_default_provider_as_the_engine_does(env: Env) -> None:
+    stack = env.stack(program_of(lambda: Journal("a")))
+    stack.up()
+    state = stack.export_state()["deployment"]["resources"]
+    assert [r["type"] for r in state] == ["pulumi:pulumi:Stack", "pulumi:providers:pulumi-python", JOURNAL]
+    provider, journal = state[1], state[2]
+    assert provider["urn"] == "urn:pulumi:dev::proj::pulumi:providers:pulumi-python::default"
+    assert provider["custom"] is True and provider["id"]
+    assert provider["inputs"] == provider["outputs"]
+    assert provider["inputs"]["aws:region"] == "eu-west-1", "the stack config it was configured with"
+    assert is_secret(provider["inputs"]["proj:token"]), "secret config stays marked secret"
+    assert journal["provider"] == f"{provider['urn']}::{provider['id']}"
+
+    stack.up()
+    assert stack.export_state()["deployment"]["resources"][1]["id"] == provider["id"], "one provider, kept"
+    stack.destroy()
+    assert stack.export_state()["deployment"]["resources"] == []
 
 
 def test_changing_an_input_updates_in_place_and_reports_the_changed_keys(env: Env) -> None:
