@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -120,11 +121,12 @@ class Scenario:
 BACKENDS = ["offline", "automation"]
 
 
-@pytest.fixture(params=BACKENDS)
-def scenario(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Scenario]:
-    if request.param == "automation":
+@contextmanager
+def open_scenario(backend: str, state_dir: Path) -> Iterator[Scenario]:
+    """A fresh emulator (strict SigV4: every request the provider signs is verified) and a stack on
+    ``backend``, "offline" (the offline runner) or "automation" (the real CLI)."""
+    if backend == "automation":
         pulumi_cli()
-    # Strict mode: every request the provider server sends must carry a valid SigV4 signature.
     with running(seed=SEED, credentials={"AKIDSCENARIO": "scenario-secret"}) as emu:
         env = {
             "AWS_ENDPOINT_URL_WORKMAIL": emu.url,
@@ -139,8 +141,14 @@ def scenario(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Scenari
         def program() -> None:
             holder["scenario"].program()
 
-        backend = OfflineStack if request.param == "offline" else AutomationStack
-        stack = backend("test", project_name="scenarios", program=program, state_dir=str(tmp_path), env=env)
+        stack_class = OfflineStack if backend == "offline" else AutomationStack
+        stack = stack_class("test", project_name="scenarios", program=program, state_dir=str(state_dir), env=env)
         stack.set_config("aws:region", "us-east-1")
         holder["scenario"] = Scenario(emu, stack)
         yield holder["scenario"]
+
+
+@pytest.fixture(params=BACKENDS)
+def scenario(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Scenario]:
+    with open_scenario(request.param, tmp_path) as opened:
+        yield opened

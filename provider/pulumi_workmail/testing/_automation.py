@@ -25,53 +25,76 @@ def cli_available() -> bool:
     return shutil.which("pulumi") is not None
 
 
-def _shown_diffs(
-    diffs: list[str] | None, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None
-) -> tuple[str, ...]:
-    """The keys the CLI marks as changed (``[diff: ~email]``).
-
-    A Python dynamic provider cannot send a detailed diff, so the engine's step event carries none and the
-    CLI's display compares old and new inputs itself, leaving out internal ``__`` keys; so does this.
-    """
-    if diffs:
-        return tuple(k for k in diffs if not k.startswith("__"))
-    old_inputs, new_inputs = dict(old or {}), dict(new or {})
-    keys = sorted(set(old_inputs) | set(new_inputs))
-    return tuple(k for k in keys if not k.startswith("__") and old_inputs.get(k) != new_inputs.get(k))
+def _changed(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> tuple[str, ...]:
+    """Top-level keys whose values differ, internal ``__`` keys left out (as the CLI's display does)."""
+    before, after = dict(old or {}), dict(new or {})
+    return tuple(
+        k for k in sorted(set(before) | set(after)) if not k.startswith("__") and before.get(k) != after.get(k)
+    )
 
 
 def _plain_counts(counts: Mapping[Any, int] | None) -> dict[str, int]:
     return {str(getattr(k, "value", k)): int(v) for k, v in (counts or {}).items()}
 
 
+# Engine step ops that the CLI's display folds into the resource's one "replace" row.
+_FOLDED_INTO_REPLACE = frozenset({"create-replacement", "delete-replaced"})
+
+
 class _Events:
-    """Collects the engine's per-resource step events into ``Step``s."""
+    """Collects the engine's step events into ``Step``s: one per resource row the CLI shows.
+
+    Each step is taken from the event after it ran (``res_outputs_event``: for a refresh, the only one
+    that holds what was read), or the one before it (``resource_pre_event``) when it did not finish.
+    Default providers' steps, which the CLI neither shows nor counts, are left out; a replacement's
+    create-replacement and delete-replaced are folded into its replace, as the display does. A Python
+    dynamic provider sends no detailed diff, so ``diffs`` are computed as the display computes them:
+    changed inputs, or changed outputs for a refresh.
+    """
 
     def __init__(self) -> None:
-        self.steps: list[Step] = []
+        self._steps: dict[tuple[str, str], Step] = {}
+        self._began: dict[str, str] = {}  # urn -> the op its pre-event announced
+
+    @property
+    def steps(self) -> list[Step]:
+        return list(self._steps.values())
 
     def __call__(self, event: auto.EngineEvent) -> None:
-        pre = event.resource_pre_event
-        if pre is None:
+        step_event = event.resource_pre_event or event.res_outputs_event
+        if step_event is None:
             return
-        meta = pre.metadata
+        meta = step_event.metadata
         op = str(getattr(meta.op, "value", meta.op))
-        if meta.type == "pulumi:pulumi:Stack":
+        if event.resource_pre_event is not None:
+            self._began[meta.urn] = op
+        # A refresh announces "refresh" and reports what it found (same, update or delete) as the op.
+        found, op = (op, "refresh") if self._began.get(meta.urn) == "refresh" else (op, op)
+        name = meta.urn.rsplit("::", 1)[-1]
+        if meta.type.startswith("pulumi:providers:") and name.startswith("default"):
             return
-        old = {"inputs": meta.old.inputs, "outputs": meta.old.outputs} if meta.old else None
-        new = {"inputs": meta.new.inputs, "outputs": meta.new.outputs} if meta.new else None
-        result_op = op if op in ("create", "update", "replace", "delete", "same") else "update"
-        self.steps.append(
-            Step(
-                urn=meta.urn,
-                name=meta.urn.rsplit("::", 1)[-1],
-                type=meta.type,
-                op=op,  # type: ignore[arg-type]
-                result_op=result_op,  # type: ignore[arg-type]
-                diffs=_shown_diffs(meta.diffs, old and old["inputs"], new and new["inputs"]) if old else (),
-                old=old,
-                new=new,
-            )
+        if op in _FOLDED_INTO_REPLACE:
+            return
+        old = {"id": meta.old.id, "inputs": meta.old.inputs, "outputs": meta.old.outputs} if meta.old else None
+        new = {"id": meta.new.id, "inputs": meta.new.inputs, "outputs": meta.new.outputs} if meta.new else None
+        result_op = op
+        diffs: tuple[str, ...] = ()
+        if op == "refresh":
+            if meta.old and meta.new:
+                diffs = _changed(meta.old.outputs, meta.new.outputs)
+            result_op = found if found in ("same", "update", "delete") else "update" if diffs else "same"
+        elif meta.old and meta.new:
+            shown = [k for k in (meta.diffs or []) if not k.startswith("__")]
+            diffs = tuple(shown) if shown else _changed(meta.old.inputs, meta.new.inputs)
+        self._steps[(meta.urn, op)] = Step(
+            urn=meta.urn,
+            name=name,
+            type=meta.type,
+            op=op,  # type: ignore[arg-type]
+            result_op=result_op,  # type: ignore[arg-type]
+            diffs=diffs,
+            old=old,
+            new=new,
         )
 
 
