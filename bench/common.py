@@ -22,6 +22,8 @@ SCENARIOS: Final = ("create", "preview-noop", "up-noop", "refresh", "update", "d
 TOOLS: Final = (
     "pulumi-workmail-runner",
     "pulumi-workmail-provider",
+    "pulumi-cli",
+    "pulumi-cli-skip-checkpoints",
     "aws-cli-sequential",
     "aws-cli-parallel4",
     "boto3-script",

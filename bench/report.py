@@ -12,12 +12,17 @@ Record = dict[str, Any]
 SHORT = {
     "pulumi-workmail-runner": "runner",
     "pulumi-workmail-provider": "provider",
+    "pulumi-cli": "pulumi-cli",
+    "pulumi-cli-skip-checkpoints": "cli-nockpt",
     "aws-cli-sequential": "cli-seq",
     "aws-cli-parallel4": "cli-par4",
     "boto3-script": "boto3",
 }
 RUNNER = "pulumi-workmail-runner"
 PROVIDER = "pulumi-workmail-provider"
+CLI = "pulumi-cli"
+CLI_NO_CHECKPOINTS = "pulumi-cli-skip-checkpoints"
+CLI_GROWTH_LIMIT = 2.0  # the real CLI: per-resource cost at N=1000 under twice that at N=200
 CLI_SEQUENTIAL = "aws-cli-sequential"
 TARGET_N = 200
 TARGET_LATENCY = 30
@@ -150,7 +155,7 @@ def overhead(records: Sequence[Record]) -> dict[str, Any]:
     """
     by_key = index(records)
     result: dict[str, Any] = {}
-    for tool in (RUNNER, PROVIDER, BASELINE_TOOL):
+    for tool in (RUNNER, PROVIDER, CLI, CLI_NO_CHECKPOINTS, BASELINE_TOOL):
         per_scenario: dict[str, Any] = {}
         for scenario in SCENARIOS:
             found = {
@@ -309,7 +314,7 @@ def targets(records: Sequence[Record], probe: Mapping[str, Any] | None, linear: 
         out.append({"target": name, "status": status, "detail": detail})
 
     # 1. preview and no-op up: 0 requests.
-    for tool in (RUNNER, PROVIDER):
+    for tool in (RUNNER, PROVIDER, CLI):
         n = _largest_n(records, tool, "preview-noop")
         if n is None:
             add(f"{SHORT[tool]}: preview + no-op up of {TARGET_N} make 0 requests", "N/A", "not measured")
@@ -343,6 +348,18 @@ def targets(records: Sequence[Record], probe: Mapping[str, Any] | None, linear: 
         speedup = cli["wall_s"] / runner["wall_s"]
         detail = f"{cli['wall_s']:.2f} s vs {runner['wall_s']:.2f} s = {speedup:.1f}x faster"
         add(name, _verdict(speedup >= 10, n), detail + _at(n))
+
+    # 2b. the same create on the real CLI.
+    n = _largest_n(records, CLI, "create", TARGET_LATENCY)
+    cli_create = by_key.get(("create", CLI, n, TARGET_LATENCY)) if n is not None else None
+    boto3 = by_key.get(("create", BASELINE_TOOL, n, TARGET_LATENCY)) if n is not None else None
+    name = f"pulumi-cli: create of {TARGET_N} at {TARGET_LATENCY} ms <= 0.6 x boto3 script"
+    if cli_create is None or boto3 is None or n is None:
+        add(name, "N/A", "not measured")
+    else:
+        ratio = cli_create["wall_s"] / boto3["wall_s"]
+        detail = f"{cli_create['wall_s']:.2f} s vs {boto3['wall_s']:.2f} s = x{ratio:.2f}"
+        add(name, _verdict(ratio <= 0.6, n), detail + _at(n))
 
     # 3. refresh of 200: <= 200 requests; stretch: <= 10 with batched reads.
     for tool in (RUNNER, PROVIDER):
@@ -381,6 +398,22 @@ def targets(records: Sequence[Record], probe: Mapping[str, Any] | None, linear: 
         detail = f"ms per resource at N={'/'.join(map(str, ns))}: " + ", ".join(parts)
         if bad:
             detail += f"; superlinear ({next(iter(checked.values()))['basis']}): {', '.join(bad)}"
+        add(name, "PASS" if not bad else "FAIL", detail)
+
+    # 4b. the real CLI: per-resource cost (0 ms) from N=200 to N=1000 grows by less than 2x.
+    for tool in (CLI, CLI_NO_CHECKPOINTS):
+        scenarios = linear.get(tool, {})
+        name = f"{SHORT[tool]}: per-resource cost at 0 ms from N={TARGET_N} to N=1000 grows < {CLI_GROWTH_LIMIT:g}x"
+        grown = {}
+        for scenario, entry in scenarios.items():
+            per = {int(k): v for k, v in entry["per_resource_ms"].items()}
+            if TARGET_N in per and 1000 in per and per[TARGET_N] > 0:
+                grown[scenario] = (per[TARGET_N], per[1000], per[1000] / per[TARGET_N])
+        if not grown:
+            add(name, "N/A", f"needs N=1, {TARGET_N} and 1000 at 0 ms (full run with the scaling stage)")
+            continue
+        bad = [s for s, (_a, _b, g) in grown.items() if g >= CLI_GROWTH_LIMIT]
+        detail = ", ".join(f"{s} {a:.1f}->{b:.1f} ms (x{g:.2f})" for s, (a, b, g) in grown.items())
         add(name, "PASS" if not bad else "FAIL", detail)
 
     # 5. one client and one service model per provider process.

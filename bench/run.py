@@ -40,7 +40,13 @@ from bench import report
 from bench.common import OUT_DIR, REPO_ROOT, SCENARIOS, TOOLS, EmulatorProcess, isolated_environ
 
 CLI_TOOLS = ("aws-cli-sequential", "aws-cli-parallel4")
-SCALE_TOOLS = ("pulumi-workmail-runner", "pulumi-workmail-provider", "boto3-script")
+SCALE_TOOLS = (
+    "pulumi-workmail-runner",
+    "pulumi-workmail-provider",
+    "pulumi-cli",
+    "pulumi-cli-skip-checkpoints",
+    "boto3-script",
+)
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 HAVE_PROC = Path("/proc/self/task").is_dir()
 WORKER_TIMEOUT_S = 3 * 3600

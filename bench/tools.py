@@ -15,6 +15,7 @@ that tool would (the Python interpreter of the worker and its imports are not ti
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -322,6 +323,76 @@ class ProviderTool:
         pass
 
 
+# --------------------------------------------------------------------------------------------------
+# pulumi-workmail on the real Pulumi CLI: a project directory, as a user runs it
+
+
+CLI_PROGRAM = """
+import json
+
+import pulumi
+
+from pulumi_workmail import EntityPrimaryEmail
+
+config = pulumi.Config()
+domain = config.require("domain")
+organization = config.require("organizationId")
+with open(config.require("entities")) as handle:
+    entities = json.load(handle)
+for name, entity_id in entities:
+    EntityPrimaryEmail(name, organization_id=organization, entity_id=entity_id, email=f"{name}@{domain}")
+"""
+
+
+class CliTool:
+    """The real ``pulumi`` CLI on a project directory (so the program runs under the Python language host
+    that ``make pulumi-cli`` builds), driven through the Automation API: ``up``, ``refresh`` and ``destroy``
+    run with ``--skip-preview`` (as the Automation API runs them, and as CI pipelines often do); ``preview``
+    is ``pulumi preview``. Local file backend; ``skip_checkpoints`` sets ``PULUMI_SKIP_CHECKPOINTS``, so the
+    backend writes the checkpoint once at the end instead of after every step."""
+
+    def __init__(self, workload: Workload, work_dir: Path, *, skip_checkpoints: bool = False) -> None:
+        from pulumi_workmail.testing import AutomationStack
+
+        project = work_dir / "project"
+        project.mkdir(parents=True, exist_ok=True)
+        (project / "Pulumi.yaml").write_text(
+            f"name: {PROJECT}\nruntime:\n  name: python\n  options:\n    virtualenv: {sys.prefix}\n"
+        )
+        (project / "__main__.py").write_text(CLI_PROGRAM)
+        entities = work_dir / "entities.json"
+        entities.write_text(json.dumps([[e.name, e.id] for e in workload.entities]))
+        env = {**aws_env(workload.url), "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true"}
+        env["PULUMI_WORKMAIL_JOURNAL_DIR"] = str(work_dir / "journal")
+        if skip_checkpoints:
+            env["PULUMI_SKIP_CHECKPOINTS"] = "true"
+        self.stack = AutomationStack(STACK, work_dir=str(project), state_dir=str(work_dir / "state"), env=env)
+        self.stack.set_all_config(
+            {
+                "aws:region": REGION,
+                f"{PROJECT}:organizationId": workload.organization_id,
+                f"{PROJECT}:entities": str(entities),
+                f"{PROJECT}:domain": NEW_DOMAIN,
+            }
+        )
+
+    def run(self, scenario: str) -> dict[str, Any]:
+        if scenario == "update":
+            self.stack.set_config(f"{PROJECT}:domain", NEWER_DOMAIN)
+        if scenario == "preview-noop":
+            changes = self.stack.preview().change_summary
+        elif scenario == "refresh":
+            changes = self.stack.refresh().summary.resource_changes
+        elif scenario == "destroy":
+            changes = self.stack.destroy().summary.resource_changes
+        else:
+            changes = self.stack.up().summary.resource_changes
+        return {"changes": dict(changes)}
+
+    def close(self) -> None:
+        pass
+
+
 def make_tool(name: str, workload: Workload, work_dir: Path) -> Tool:
     if name == "boto3-script":
         return Boto3Script(workload)
@@ -333,6 +404,10 @@ def make_tool(name: str, workload: Workload, work_dir: Path) -> Tool:
         return RunnerTool(workload, work_dir)
     if name == "pulumi-workmail-provider":
         return ProviderTool(workload, work_dir)
+    if name == "pulumi-cli":
+        return CliTool(workload, work_dir)
+    if name == "pulumi-cli-skip-checkpoints":
+        return CliTool(workload, work_dir, skip_checkpoints=True)
     raise ValueError(f"unknown tool {name!r}")
 
 

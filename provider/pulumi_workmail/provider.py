@@ -33,6 +33,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from . import engine_log
 from .client import ENTITY_NOT_FOUND, LiveEntity, WorkMail, workmail_client
 from .diff import diff_props
 from .errors import Context, WorkMailProviderError, translate
@@ -90,8 +91,10 @@ def config_flag(key: str, value: object, default: bool) -> bool:
 
 
 def warn(message: str) -> None:
-    """Provider stdout reaches the CLI's output; there is no engine to log to inside the provider."""
-    print(f"warning: {message}", flush=True)
+    """A warning of the resource being worked on, through the engine's Log service where the engine
+    started this process (the CLI counts it and shows it under that resource); printed otherwise."""
+    if not engine_log.warning(message):
+        print(f"warning: {message}", flush=True)
 
 
 class Deadline:

@@ -44,13 +44,24 @@ def declare(project: Project, **resources: dict[str, Any]) -> None:
     project.config(resources=json.dumps(resources))
 
 
+def resource_diagnostics(output: str, name: str) -> str:
+    """What the CLI's Diagnostics section says under the resource ``name``."""
+    header = f"pulumi-python:dynamic/workmail:EntityPrimaryEmail ({name}):\n"
+    assert header in output, output
+    return output.split(header, 1)[1].split("\n\n", 1)[0].strip()
+
+
 def test_a_hand_made_change_is_named_in_up_output(program: Project) -> None:
     declare(program, primary={"entity_id": "alice", "email": "alice@new.example"})
     program.pulumi("up", "--yes")
     program.set_by_hand("alice", "al@example.com")
     declare(program, primary={"entity_id": "alice", "email": "alice.liddell@new.example"})
     up = program.pulumi("up", "--yes").stdout
-    assert "the primary address was changed outside Pulumi to al@example.com" in up, up
+    warning = resource_diagnostics(up, "primary")
+    assert warning.startswith("warning: user alice ("), up
+    assert "the primary address was changed outside Pulumi to al@example.com" in warning
+    row = next(line for line in up.splitlines() if "EntityPrimaryEmail primary updated" in line)
+    assert "; warning: user alice" in row, "shown on the resource's row as a warning, not as a stack message"
     assert program.primary("alice") == "alice.liddell@new.example"
 
 
@@ -58,8 +69,9 @@ def test_an_unconfirmed_read_back_is_named_in_up_output(program: Project) -> Non
     declare(program, primary={"entity_id": "alice", "email": "alice@new.example", "wait_timeout_seconds": 1})
     program.emu.admin("POST", "/_emulator/consistency", {"lag_reads": 1000})
     up = program.pulumi("up", "--yes").stdout
-    assert "but WorkMail still shows alice@example.com after 1 s" in up, up
-    assert "run `pulumi refresh` later to confirm" in up
+    warning = resource_diagnostics(up, "primary")
+    assert "but WorkMail still shows alice@example.com after 1 s" in warning, up
+    assert "run `pulumi refresh` later to confirm" in warning
 
 
 def test_a_disabled_entity_is_named_in_refresh_output(program: Project) -> None:
@@ -67,7 +79,8 @@ def test_a_disabled_entity_is_named_in_refresh_output(program: Project) -> None:
     program.pulumi("up", "--yes")
     program.emu.client().deregister_from_work_mail(OrganizationId=ORG, EntityId=program.user_id("bob"))
     refresh = program.pulumi("refresh", "--yes").stdout
-    assert "is DISABLED: it has no primary address until it is registered to WorkMail again" in refresh, refresh
+    warning = resource_diagnostics(refresh, "primary")
+    assert "is DISABLED: it has no primary address until it is registered to WorkMail again" in warning, refresh
 
 
 FLEET = 20
