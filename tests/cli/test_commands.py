@@ -109,3 +109,11 @@ def test_invalid_input_fails_preview_naming_the_property(quick_start: Project) -
     assert "property email" in text and "has a problem" in text, text
     assert "Traceback" not in text
     assert qs.calls() == {}
+
+
+def test_the_cli_looks_for_no_workmail_plugin(quick_start: Project) -> None:
+    """pulumi-plugin.json says the package has no resource plugin, so the CLI never tries to download one."""
+    about = quick_start.pulumi("about").stdout
+    plugins = about.split("Plugins", 1)[1].split("\n\n", 1)[0]
+    assert "language  python" in plugins, about
+    assert "workmail" not in plugins, plugins
