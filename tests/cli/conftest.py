@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,14 +146,23 @@ def make_project(directory: Path, program: str | None = None) -> None:
     (directory / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
 
 
-@pytest.fixture()
-def cli_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, Emulator, dict[str, str]]]:
+@contextmanager
+def cli_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: dict[str, Any]
+) -> Iterator[tuple[Path, Emulator, dict[str, str]]]:
+    """An emulator seeded with ``seed`` and the CLI's environment pointing at it."""
     cli = pulumi_cli()
     aws = isolate_aws(monkeypatch, tmp_path)
-    with running(seed=SEED, credentials={KEY_ID: SECRET}) as emu:
+    with running(seed=seed, credentials={KEY_ID: SECRET}) as emu:
         env = cli_env(tmp_path, emu, {**os.environ, **aws})
         env["PULUMI_CLI_FOR_TESTS"] = cli
         yield tmp_path, emu, env
+
+
+@pytest.fixture()
+def cli_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, Emulator, dict[str, str]]]:
+    with cli_environment(tmp_path, monkeypatch, SEED) as world:
+        yield world
 
 
 @pytest.fixture()

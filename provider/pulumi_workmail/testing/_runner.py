@@ -42,7 +42,11 @@ Where it differs from the engine (reference section 3.4), so results can be trus
   is a refresh followed by an update (two provider processes); aliases, transforms,
   ``replace_with``, replacement triggers, hooks, targets, ``--replace``, plans and ``import``/``get`` are
   not; ``custom_timeouts`` are only forwarded as the requests' ``timeout`` (the Python server ignores it);
-- the default provider is not a resource in state and is never replaced; config is always known;
+- the default provider is recorded in state as the engine records it (config as inputs and outputs, each
+  dynamic resource referring to it) but never has steps of its own; config is always known;
+- the provider process is not given an engine address, so the provider prints its warnings and they are
+  collected in the runner's output; on the CLI the provider sends them to the engine's Log service and
+  they show as warnings of their resource;
 - secrets are re-marked by top-level key (plus ``additional_secret_outputs``) and stored **unencrypted**
   (marked with the wire wrapper); refresh reports drift by comparing outputs instead of calling Diff and
   inverting it;
