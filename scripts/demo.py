@@ -84,6 +84,11 @@ class LiveView:
         print(f"   WorkMail now: user {ENTITY}  primary={self.primary()}  aliases={', '.join(self.aliases())}")
 
 
+def cli_version(cli: str) -> str:
+    done = subprocess.run([cli, "version"], capture_output=True, text=True, timeout=60, check=False)
+    return done.stdout.strip() or "(version unknown)"
+
+
 def make_stack(state_dir: Path, env: Mapping[str, str]) -> tuple[Any, str]:
     config = {
         "workmail-quickstart:organizationId": ORGANIZATION_ID,
@@ -91,16 +96,20 @@ def make_stack(state_dir: Path, env: Mapping[str, str]) -> tuple[Any, str]:
         "workmail-quickstart:email": DECLARED,
         "aws:region": "us-east-1",
     }
-    if shutil.which("pulumi"):
+    cli = shutil.which("pulumi")
+    if cli:
         from pulumi_workmail.testing import AutomationStack
 
         stack: Any = AutomationStack("demo", work_dir=str(ROOT), state_dir=str(state_dir), env=dict(env))
-        label = "the real pulumi CLI (Automation API, local file backend)"
+        label = f"the real pulumi CLI {cli_version(cli)} at {cli} (Automation API, local file backend)"
     else:
         from pulumi_workmail.testing import OfflineStack
 
         stack = OfflineStack("demo", work_dir=str(ROOT), state_dir=str(state_dir), env=dict(env))
-        label = "the offline runner pulumi_workmail.testing (the pulumi CLI is not installed)"
+        label = (
+            "the offline runner pulumi_workmail.testing (the pulumi CLI is not installed; "
+            "`make pulumi-cli` builds one where Go is installed)"
+        )
     stack.set_all_config(config)
     return stack, label
 
