@@ -175,6 +175,19 @@ class AwsCli(_Script):
 # pulumi-workmail through the offline runner: the whole program path
 
 
+def run_on_stack(stack: Any, scenario: str) -> dict[str, Any]:
+    """A scenario as a stack verb (``OfflineStack`` and ``AutomationStack`` have the same ones)."""
+    if scenario == "preview-noop":
+        changes = stack.preview().change_summary
+    elif scenario == "refresh":
+        changes = stack.refresh().summary.resource_changes
+    elif scenario == "destroy":
+        changes = stack.destroy().summary.resource_changes
+    else:
+        changes = stack.up().summary.resource_changes
+    return {"changes": dict(changes)}
+
+
 class RunnerTool:
     """``OfflineStack`` with an inline program declaring N ``EntityPrimaryEmail`` resources."""
 
@@ -207,15 +220,7 @@ class RunnerTool:
     def run(self, scenario: str) -> dict[str, Any]:
         if scenario == "update":
             self.domain = NEWER_DOMAIN
-        if scenario == "preview-noop":
-            changes = self.stack.preview().change_summary
-        elif scenario == "refresh":
-            changes = self.stack.refresh().summary.resource_changes
-        elif scenario == "destroy":
-            changes = self.stack.destroy().summary.resource_changes
-        else:
-            changes = self.stack.up().summary.resource_changes
-        return {"changes": dict(changes)}
+        return run_on_stack(self.stack, scenario)
 
     def close(self) -> None:
         pass
@@ -379,15 +384,7 @@ class CliTool:
     def run(self, scenario: str) -> dict[str, Any]:
         if scenario == "update":
             self.stack.set_config(f"{PROJECT}:domain", NEWER_DOMAIN)
-        if scenario == "preview-noop":
-            changes = self.stack.preview().change_summary
-        elif scenario == "refresh":
-            changes = self.stack.refresh().summary.resource_changes
-        elif scenario == "destroy":
-            changes = self.stack.destroy().summary.resource_changes
-        else:
-            changes = self.stack.up().summary.resource_changes
-        return {"changes": dict(changes)}
+        return run_on_stack(self.stack, scenario)
 
     def close(self) -> None:
         pass
