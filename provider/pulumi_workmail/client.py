@@ -104,26 +104,39 @@ class _Listing:
     entities: dict[str, LiveEntity] | None = None
     fetched: float = 0.0
     written: set[str] = field(default_factory=set)
-    index: dict[str, LiveEntity] = field(default_factory=dict)  # by lower-cased id, name and primary email
+    index: dict[str, LiveEntity] = field(default_factory=dict)  # see _index
 
     def fresh(self, now: float) -> bool:
         return self.entities is not None and now - self.fetched < LISTING_TTL
 
 
 def _index(entities: Collection[LiveEntity]) -> dict[str, LiveEntity]:
-    """Listing entries by every identifier a listing shows (an alias is not among them).
+    """Listing entries by the identifiers a listing can answer for exactly as Describe would.
 
-    An enabled entity wins over a deleted one that had the same name, and an id over a name that looks
-    like one.
+    WorkMail resolves an identifier as an id, then an email (primary or alias), then a name. A listing
+    shows ids, names and primary emails but no aliases, so it answers an identifier with an ``@`` only by
+    a primary email: a name that looks like an address could be another entity's alias, which Describe
+    would pick instead. Keys are prefixed by kind, and an enabled entity wins over a deleted one of the
+    same name or address.
     """
     index: dict[str, LiveEntity] = {}
     for entity in sorted(entities, key=lambda e: e.state == "ENABLED"):
-        for key in (entity.name, entity.email):
-            if key:
-                index[key.lower()] = entity
+        if entity.name:
+            index[f"name:{entity.name.lower()}"] = entity
+        if entity.email:
+            index[f"email:{entity.email.lower()}"] = entity
     for entity in entities:
-        index[entity.id.lower()] = entity
+        index[f"id:{entity.id.lower()}"] = entity
     return index
+
+
+def _lookup(index: dict[str, LiveEntity], identifier: str) -> LiveEntity | None:
+    """The entity a Describe by ``identifier`` would find, if the listing can tell; else None."""
+    key = identifier.lower()
+    found = index.get(f"id:{key}") or index.get(f"email:{key}")
+    if found is None and "@" not in key:
+        found = index.get(f"name:{key}")
+    return found
 
 
 # Per client (weakly, so a discarded client takes its listings along), per (organization, type).
@@ -183,7 +196,7 @@ class WorkMail:
                 listing.index = _index(listing.entities.values())
                 listing.fetched = time.monotonic()
             entities = listing.entities or {}
-            found = entities.get(identifier) if by_id_only else listing.index.get(identifier.lower())
+            found = entities.get(identifier) if by_id_only else _lookup(listing.index, identifier)
             if found is None or found.id in listing.written:
                 return None
             return found

@@ -172,3 +172,39 @@ def test_retries_follow_botocore_standard_mode_and_aws_max_attempts(
     assert caught.value.code == "ThrottlingException"
     assert _calls(big_org) == {"DescribeUser": expected}
     assert f"after {expected} attempts" in caught.value.message
+
+
+@pytest.fixture()
+def lookalikes(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Emulator, WorkMail]]:
+    """Users whose names look like another user's address: a primary (carol's) and an alias (dave's)."""
+    users: list[dict[str, Any]] = [
+        {"name": "carol", "email": "carol@example.com"},
+        {"name": "carol@example.com", "email": "impostor1@example.com"},
+        {"name": "dave", "email": "dave@example.com", "aliases": ["erin@example.com"]},
+        {"name": "erin@example.com", "email": "impostor2@example.com"},
+        *({"name": f"filler{i}", "email": f"filler{i}@example.com"} for i in range(6)),
+    ]
+    seed = {"organizations": [{"alias": "o", "domains": [{"name": "example.com", "verified": True}], "users": users}]}
+    with running(seed=seed) as emu:
+        monkeypatch.setattr(client_module, "_CLIENTS", {})
+        monkeypatch.setenv("AWS_ENDPOINT_URL_WORKMAIL", emu.url)
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDCLIENT")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "client")
+        monkeypatch.delenv(client_module.BATCH_ENV, raising=False)
+        assert emu.seed_result is not None
+        yield emu, WorkMail(workmail_client("us-east-1", None), emu.seed_result["organizations"]["o"]["id"])
+
+
+@pytest.mark.parametrize("identifier", ["carol@example.com", "erin@example.com", "carol", "dave@example.com"])
+def test_a_batched_resolve_picks_the_entity_a_single_describe_picks(
+    lookalikes: tuple[Emulator, WorkMail], identifier: str
+) -> None:
+    """WorkMail resolves an identifier as an id, then an email (primary or alias), then a name."""
+    emu, wm = lookalikes
+    single = wm.describe("USER", identifier)
+    emu.admin("POST", "/_emulator/stats/reset")
+    for i in range(5):  # distinct lookups in the window: the next find is answered from a listing
+        wm.find(f"filler{i}")
+    batched = wm.find(identifier)
+    assert _calls(emu).get("ListUsers", 0) >= 1, "the finds went through a listing"
+    assert (batched.id, batched.name) == (single.id, single.name)
