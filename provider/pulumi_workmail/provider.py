@@ -304,7 +304,10 @@ class EntityPrimaryEmailProvider(ResourceProvider):
                 live = deadline.retry(lambda: wm.read(entity.type, entity.id), _transient)
                 if live.state == "ENABLED" and _same(live.email, news["email"]):
                     return UpdateResult(self._outputs(news, live, olds.get("original_email")))
-                if live.state == "ENABLED" and not _same(live.email, entity.email):
+                # The original showing again is no news of a hand-made change: it is also what a read shows
+                # while WorkMail has not yet caught up with our own last write.
+                moved = not _same(live.email, entity.email) and not _same(live.email, olds.get("original_email"))
+                if live.state == "ENABLED" and moved:
                     warn(
                         f"{live.label()}: the primary address was changed outside Pulumi to {live.email} (the "
                         f"stack recorded {entity.email}); replacing it with {news['email']} as declared."
@@ -362,8 +365,12 @@ class EntityPrimaryEmailProvider(ResourceProvider):
     def _restore(self, wm: WorkMail, props: Mapping[str, Any], original: str) -> None:
         deadline = self._deadline(props)
         entity = deadline.retry(lambda: wm.read(props["entity_type"], props["resolved_entity_id"]), _transient)
-        if entity.state == "DELETED" or _same(entity.email, original):
+        if entity.state == "DELETED":
             return
+        if _same(entity.email, original) and _same(props.get("email"), original):
+            return  # this resource never moved it
+        # A read that shows the original may predate our own last write (WorkMail catching up), so unless the
+        # address never moved, the original is written back even when the read already shows it.
         if entity.state != "ENABLED":
             warn(f"{entity.label()} is {entity.state}; there is no primary address to restore to {original}.")
             return
