@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -95,6 +96,40 @@ def warn(message: str) -> None:
     started this process (the CLI counts it and shows it under that resource); printed otherwise."""
     if not engine_log.warning(message):
         print(f"warning: {message}", flush=True)
+
+
+class Claims:
+    """Which resource manages which entity, as far as this provider process has seen (one deployment).
+
+    Two resources on one entity (say one by name, one by email) would each set their own address and
+    undo the other's on every later run. The engine sends every resource's calls to one provider
+    process, so the second to claim an entity, at its create (before its write), diff or refresh, fails
+    naming the first. Calls without a URN (the provider used directly) are not tracked.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._owners: dict[tuple[str, str], str] = {}
+
+    def claim(self, organization_id: str, entity: LiveEntity | str, label: str = "") -> None:
+        urn = engine_log.current_urn()
+        if not urn:
+            return
+        entity_id = entity.id if isinstance(entity, LiveEntity) else entity
+        key = (organization_id.lower(), entity_id.lower())
+        with self._lock:
+            owner = self._owners.setdefault(key, urn)
+        if owner != urn:
+            what = entity.label() if isinstance(entity, LiveEntity) else label or f"entity {entity_id}"
+            raise WorkMailProviderError(
+                f"{what} in organization {organization_id} is already managed by the resource "
+                f"'{owner.rsplit('::', 1)[-1]}' of this stack; declare one EntityPrimaryEmail per entity "
+                "(by id, email or name), or two would undo each other's address on every run.",
+                code="DuplicateEntity",
+            )
+
+
+CLAIMS = Claims()
 
 
 class Deadline:
@@ -252,6 +287,8 @@ class EntityPrimaryEmailProvider(ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         decision = diff_props(olds, news)
+        if not decision.replaces and olds.get("organization_id") and olds.get("resolved_entity_id"):
+            CLAIMS.claim(olds["organization_id"], olds["resolved_entity_id"], self._label(olds))  # it stays there
         return DiffResult(
             changes=decision.changes,
             replaces=list(decision.replaces),
@@ -262,6 +299,7 @@ class EntityPrimaryEmailProvider(ResourceProvider):
         wm = self._workmail(props)
         deadline = self._deadline(props)
         entity = self._resolve(wm, props, deadline)
+        CLAIMS.claim(wm.organization_id, entity)
         journal = Journal.from_environment()
         original = entity.email
         if _same(original, props["email"]):
@@ -279,6 +317,12 @@ class EntityPrimaryEmailProvider(ResourceProvider):
         # The note stays: the engine may yet die before it saves the state that records this create (or a
         # killed CLI's orphaned provider finishes it). A later step on this resource shows the state has it.
         return CreateResult(f"{wm.organization_id}/{entity.id}", self._outputs(props, entity, original))
+
+    @staticmethod
+    def _label(props: Mapping[str, Any]) -> str:
+        return LiveEntity(
+            props["resolved_entity_id"], props.get("entity_type") or "entity", props.get("entity_name") or "", "", None
+        ).label()
 
     @staticmethod
     def _recorded(props: Mapping[str, Any]) -> None:
@@ -319,6 +363,7 @@ class EntityPrimaryEmailProvider(ResourceProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         self._recorded(props)
+        CLAIMS.claim(props["organization_id"], props["resolved_entity_id"], self._label(props))
         wm = self._workmail(props)
         deadline = self._deadline(props)
         try:
@@ -352,11 +397,8 @@ class EntityPrimaryEmailProvider(ResourceProvider):
         except WorkMailProviderError as error:
             if error.code in GONE_CODES:
                 return  # nothing left to restore
-            label = LiveEntity(
-                props["resolved_entity_id"], props["entity_type"], props.get("entity_name") or "", "", None
-            )
             raise WorkMailProviderError(
-                f"Could not restore {label.label()}'s original primary address {original}: {error.message} "
+                f"Could not restore {self._label(props)}'s original primary address {original}: {error.message} "
                 'To drop this resource without touching WorkMail, set on_delete="retain", run `pulumi up`, '
                 "then delete it again.",
                 code=error.code,

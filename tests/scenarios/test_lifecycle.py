@@ -7,6 +7,8 @@ WorkMail (the emulator) actually holds.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from pulumi.automation import CommandError
 
@@ -209,3 +211,16 @@ def test_domain_migration_of_50_entities(scenario: Scenario) -> None:
     destroy = scenario.stack.destroy()
     assert destroy.summary.resource_changes.get("delete") == 51
     assert all(scenario.primary(name) == f"{name}@old.example" for name in names)
+
+
+def test_two_resources_on_one_entity_fail_naming_the_other_before_the_second_writes(scenario: Scenario) -> None:
+    scenario.declare("by-name", entity_id="alice", email="alice@new.example")
+    scenario.declare("by-email", entity_id="alice@example.com", email="alice.liddell@new.example")
+    scenario.reset_stats()
+    with pytest.raises(CommandError) as caught:
+        scenario.stack.up()
+    text = str(caught.value)
+    assert re.search(r"user alice \(.*\) in organization .* is already managed by the resource 'by-(name|email)'", text)
+    assert "declare one EntityPrimaryEmail per entity" in text
+    assert "Traceback" not in text
+    assert scenario.writes() == 1, "only the first to claim alice wrote"
