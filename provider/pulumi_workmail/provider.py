@@ -330,7 +330,33 @@ class EntityPrimaryEmailProvider(ResourceProvider):
         if props.get("organization_id") and props.get("resolved_entity_id"):
             Journal.from_environment().forget(props["organization_id"], props["resolved_entity_id"])
 
+    def _complete(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any]:
+        """A resource's recorded outputs with what an older version or a hand edit of the state left out
+        filled in: the organization and entity from the id ``<organization_id>/<entity id>``, the type and
+        name from WorkMail. What cannot be filled fails with one line naming the field."""
+        filled = dict(props)
+        organization, _, entity_id = (id_ or "").partition("/")
+        if not organization.startswith("m-") or not entity_id:
+            organization = entity_id = ""  # not an id this provider made
+        for field_name, value in (("organization_id", organization), ("resolved_entity_id", entity_id)):
+            if not filled.get(field_name):
+                if not value:
+                    raise WorkMailProviderError(
+                        f"The stack's state of this resource has no {field_name}, and its id {id_!r} names none "
+                        "(expected <organization_id>/<entity id>). Remove it from the state with `pulumi state "
+                        "delete <urn>` and run `pulumi up`: the create adopts the entity as it is.",
+                        code="IncompleteState",
+                    )
+                filled[field_name] = value
+        if not filled.get("entity_type"):
+            wm = self._workmail(filled)
+            live = self._deadline(filled).retry(lambda: wm.find(filled["resolved_entity_id"]), _transient)
+            filled["entity_type"] = live.type
+            filled.setdefault("entity_name", live.name)
+        return filled
+
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        olds = self._complete(_id, olds)
         self._recorded(olds)
         entity = LiveEntity(
             olds["resolved_entity_id"],
@@ -362,6 +388,12 @@ class EntityPrimaryEmailProvider(ResourceProvider):
         return UpdateResult(self._outputs(news, entity, olds.get("original_email")))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        try:
+            props = self._complete(id_, props)
+        except WorkMailProviderError as error:
+            if error.code in GONE_CODES:
+                return ReadResult("", {})
+            raise
         self._recorded(props)
         CLAIMS.claim(props["organization_id"], props["resolved_entity_id"], self._label(props))
         wm = self._workmail(props)
@@ -385,11 +417,22 @@ class EntityPrimaryEmailProvider(ResourceProvider):
         return ReadResult(id_, outs, inputs)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        self._recorded(props)
         if props.get("on_delete", DEFAULT_ON_DELETE) == "retain":
+            self._recorded(props)
             return
+        try:
+            props = self._complete(_id, props)
+        except WorkMailProviderError as error:
+            if error.code in GONE_CODES:
+                return  # nothing left to restore
+            raise
+        self._recorded(props)
         original = props.get("original_email")
         if not original:
+            warn(
+                f"{self._label(props)}: the stack recorded no original_email for it, so deleting the resource "
+                f"restores nothing; its primary stays {props.get('email') or 'as it is'}."
+            )
             return
         wm = self._workmail(props)
         try:

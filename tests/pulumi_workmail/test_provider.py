@@ -995,3 +995,51 @@ def test_one_client_is_shared_by_concurrent_calls(world: World) -> None:
     assert not errors, errors
     assert len(results) == 3
     assert client_module.client_count() == 1
+
+
+# ------------------------------------------------------------------ old or hand-edited state
+
+RECORDED_BY_ID_ONLY = ("organization_id", "resolved_entity_id", "entity_type", "entity_name")
+
+
+def test_refresh_of_state_missing_its_entity_fields_fills_them_from_the_id_and_workmail(world: World) -> None:
+    created = create(world, "alice", "alice.new@example.com")
+    olds = {k: v for k, v in olds_of(created).items() if k not in RECORDED_BY_ID_ONLY}
+    read = world.provider.read(created.id, olds)
+    assert read.id == created.id
+    outs = outs_of(read)
+    assert {k: outs[k] for k in RECORDED_BY_ID_ONLY} == {k: outs_of(created)[k] for k in RECORDED_BY_ID_ONLY}
+
+
+def test_update_and_destroy_of_state_missing_its_entity_fields_work(world: World) -> None:
+    created = create(world, "alice", "alice.new@example.com")
+    olds = {k: v for k, v in olds_of(created).items() if k not in RECORDED_BY_ID_ONLY}
+    updated = world.provider.update(created.id, olds, world.props("alice", "alice.newer@example.com"))
+    assert outs_of(updated)["entity_type"] == "USER"
+    assert live_email(world) == "alice.newer@example.com"
+    stripped = {k: v for k, v in olds_of(updated).items() if k not in RECORDED_BY_ID_ONLY}
+    world.provider.delete(created.id, stripped)
+    assert live_email(world) == "alice@example.com"
+
+
+def test_destroy_of_state_without_original_email_says_it_restores_nothing(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    created = create(world, "alice", "alice.new@example.com")
+    olds = {k: v for k, v in olds_of(created).items() if k != "original_email"}
+    world.reset_stats()
+    world.provider.delete(created.id, olds)
+    out = capsys.readouterr().out
+    assert "no original_email" in out and "restores nothing" in out
+    assert world.stats().get("UpdatePrimaryEmailAddress", 0) == 0
+    assert live_email(world) == "alice.new@example.com"
+
+
+@pytest.mark.parametrize("missing", ["organization_id", "resolved_entity_id"])
+def test_state_that_cannot_be_completed_fails_with_one_line_naming_the_field(world: World, missing: str) -> None:
+    created = create(world, "alice", "alice.new@example.com")
+    olds = {k: v for k, v in olds_of(created).items() if k != missing}
+    with pytest.raises(WorkMailProviderError) as caught:
+        world.provider.read("not-an-id", olds)
+    assert f"has no {missing}" in caught.value.message
+    assert "\n" not in caught.value.message
