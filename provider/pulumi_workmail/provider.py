@@ -16,6 +16,7 @@ those come from ``configure`` (stack config) and the environment in the provider
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import threading
@@ -35,7 +36,7 @@ from pulumi.dynamic import (
 )
 
 from . import engine_log
-from .client import ENTITY_NOT_FOUND, LiveEntity, WorkMail, workmail_client
+from .client import BATCH_ENV, ENTITY_NOT_FOUND, LiveEntity, WorkMail, workmail_client
 from .diff import diff_props
 from .errors import Context, WorkMailProviderError, translate
 from .journal import Journal
@@ -91,6 +92,39 @@ def config_flag(key: str, value: object, default: bool) -> bool:
     return flag
 
 
+POLL_MAX_SECONDS = 60.0
+
+
+def poll_seconds() -> float:
+    """The first pause between polls (``PULUMI_WORKMAIL_POLL_SECONDS``, default 0.5 s), checked: a negative,
+    zero (a busy poll), huge or non-numeric value fails with a message naming the variable."""
+    text = os.environ.get(POLL_ENV, "").strip()
+    if not text:
+        return 0.5
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (0 < value <= POLL_MAX_SECONDS):  # also refuses nan and inf
+        raise WorkMailProviderError(
+            f"{POLL_ENV} is {text[:40]!r}; set it to a number of seconds greater than 0 and at most "
+            f"{POLL_MAX_SECONDS:g} (the first pause between reads while WorkMail catches up), or unset it.",
+            code="InvalidConfiguration",
+        )
+    return value
+
+
+def check_environment() -> None:
+    """Every environment knob the provider reads, checked once when the provider is configured."""
+    poll_seconds()
+    batch = os.environ.get(BATCH_ENV, "1").strip()
+    if batch not in ("0", "1"):
+        raise WorkMailProviderError(
+            f"{BATCH_ENV} is {batch[:40]!r}; set it to 1 (answer many reads from List* pages) or 0, or unset it.",
+            code="InvalidConfiguration",
+        )
+
+
 def warn(message: str) -> None:
     """A warning of the resource being worked on, through the engine's Log service where the engine
     started this process (the CLI counts it and shows it under that resource); printed otherwise."""
@@ -138,7 +172,7 @@ class Deadline:
     def __init__(self, seconds: float, *, first: float | None = None, sleep: Callable[[float], None] = time.sleep):
         self.end = time.monotonic() + seconds
         self.seconds = seconds
-        self.first = first if first is not None else float(os.environ.get(POLL_ENV, "0.5"))
+        self.first = first if first is not None else poll_seconds()
         self.delay = self.first
         self.sleep = sleep
 
@@ -171,6 +205,7 @@ class EntityPrimaryEmailProvider(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         # Set after unpickling in the provider process, so never persisted in state.
+        check_environment()
         self._region = req.config.get("aws:region")
         self._profile = req.config.get("aws:profile") or None
         self._check_before_update = config_flag(

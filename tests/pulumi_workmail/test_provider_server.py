@@ -142,3 +142,33 @@ def test_check_failure_names_property_over_grpc(server: ProviderServer) -> None:
     )
     failed = {f.property for f in checked.failures}
     assert failed == {"organization_id", "entity_id", "email"}
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PULUMI_WORKMAIL_POLL_SECONDS", "-1"),
+        ("PULUMI_WORKMAIL_POLL_SECONDS", "nan"),
+        ("PULUMI_WORKMAIL_POLL_SECONDS", "0"),
+        ("PULUMI_WORKMAIL_POLL_SECONDS", "soon"),
+        ("PULUMI_WORKMAIL_BATCH_READS", "yes please"),
+    ],
+)
+def test_a_bad_environment_knob_fails_the_first_call_with_one_line_naming_it_and_writes_nothing(
+    emu: Emulator, org: str, name: str, value: str
+) -> None:
+    env = {
+        **SECRETS,
+        "AWS_ENDPOINT_URL_WORKMAIL": emu.url,
+        "PULUMI_WORKMAIL_POLL_SECONDS": "0.01",
+        "PYTHONPATH": os.pathsep.join([str(REPO / "provider"), os.environ.get("PYTHONPATH", "")]),
+        name: value,
+    }
+    emu.admin("POST", "/_emulator/stats/reset")
+    provider = serialize_provider(EntityPrimaryEmailProvider())
+    server = ProviderServer(project="quickstart", config={"aws:region": "us-east-1"}, env=env, cwd=REPO)
+    with server as srv, pytest.raises(ProviderError) as caught:
+        srv.check(URN, {}, _news(org, provider))
+    message = str(caught.value)
+    assert name in message and "Traceback" not in caught.value.details, caught.value.details
+    assert emu.admin("GET", "/_emulator/stats")[1]["calls"] == {}
