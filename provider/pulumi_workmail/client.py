@@ -268,6 +268,20 @@ class WorkMail:
             code=ENTITY_NOT_FOUND,
         )
 
+    def aliases(self, entity: LiveEntity) -> set[str]:
+        """The entity's aliases, lower-cased (ListAliases, every page)."""
+        ctx = self.context(f"list the aliases of {entity.label()}", entity.label())
+        found: set[str] = set()
+        try:
+            pages = self.client.get_paginator("list_aliases").paginate(
+                OrganizationId=self.organization_id, EntityId=entity.id
+            )
+            for page in pages:
+                found.update(str(alias).lower() for alias in page.get("Aliases", []))
+        except Exception as error:
+            raise translate(error, ctx) from None
+        return found
+
     def set_primary(self, entity: LiveEntity, email: str) -> None:
         ctx = self.context(f"set the primary address of {entity.label()} to {email}", entity.label(), email)
         self._wrote(entity)  # before the call: even a failed or timed-out write may have landed

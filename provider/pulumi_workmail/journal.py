@@ -21,6 +21,7 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 import tempfile
 import time
 from dataclasses import dataclass
@@ -28,6 +29,25 @@ from pathlib import Path
 
 JOURNAL_ENV = "PULUMI_WORKMAIL_JOURNAL_DIR"
 MAX_AGE_SECONDS = 30 * 24 * 3600
+
+
+NOTE_MAX_BYTES = 4096  # a note is a few hundred bytes
+
+
+def _read_note(path: Path) -> str:
+    """A note's text, read only from a regular file of at most ``NOTE_MAX_BYTES``: never through a link,
+    never blocking on a FIFO or a device, never reading without bound."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > NOTE_MAX_BYTES:
+            raise ValueError("not a note")
+        data = os.read(fd, NOTE_MAX_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(data) > NOTE_MAX_BYTES:
+        raise ValueError("not a note")
+    return data.decode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -85,7 +105,7 @@ class Journal:
         if path is None or not live_email:
             return None
         try:
-            note = json.loads(path.read_text(encoding="utf-8"))
+            note = json.loads(_read_note(path))
             fresh = time.time() - float(note["written_at"]) < MAX_AGE_SECONDS
             matches = (
                 note["organization_id"] == organization_id

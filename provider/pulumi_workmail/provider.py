@@ -340,7 +340,9 @@ class EntityPrimaryEmailProvider(ResourceProvider):
         if _same(original, props["email"]):
             # Already primary: ours from a create that died before Pulumi recorded it, or adopted.
             noted = journal.recall(wm.organization_id, entity.id, entity.email)
-            if noted and not _same(noted, original):
+            # Only an address the entity still has (the old primary stays on as an alias) is taken from a
+            # note: a note planted by someone else could otherwise choose what destroy makes primary.
+            if noted and not _same(noted, original) and noted.lower() in wm.aliases(entity):
                 warn(
                     f"{entity.label()}: {entity.email} was set by an earlier `pulumi up` that was interrupted; "
                     f"recording {noted}, the primary before it, as original_email."

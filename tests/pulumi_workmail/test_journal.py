@@ -105,3 +105,40 @@ def test_default_journal_is_under_the_home_directory(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("HOME", str(tmp_path))
     assert Journal.from_environment().directory == tmp_path / ".pulumi-workmail" / "journal"
     assert not os.path.exists(tmp_path / ".pulumi-workmail"), "nothing is created until a create writes"
+
+
+def _note_path(journal: Journal) -> Path:
+    journal.remember("m-1", "e-1", "old@example.com", "new@example.com")
+    assert journal.directory is not None
+    (path,) = journal.directory.glob("*.json")
+    return path
+
+
+def test_a_fifo_at_a_notes_path_is_ignored_without_blocking(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "journal")
+    path = _note_path(journal)
+    path.unlink()
+    os.mkfifo(path)
+    assert journal.recall("m-1", "e-1", "new@example.com") is None
+
+
+def test_a_link_at_a_notes_path_is_not_followed(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "journal")
+    path = _note_path(journal)
+    real = tmp_path / "elsewhere.json"
+    real.write_text(path.read_text())
+    path.unlink()
+    path.symlink_to(real)
+    assert journal.recall("m-1", "e-1", "new@example.com") is None
+    path.unlink()
+    path.symlink_to("/dev/zero")
+    assert journal.recall("m-1", "e-1", "new@example.com") is None
+
+
+def test_an_oversized_note_is_ignored(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "journal")
+    path = _note_path(journal)
+    note = json.loads(path.read_text())
+    note["padding"] = "x" * 10_000
+    path.write_text(json.dumps(note))
+    assert journal.recall("m-1", "e-1", "new@example.com") is None

@@ -1043,3 +1043,11 @@ def test_state_that_cannot_be_completed_fails_with_one_line_naming_the_field(wor
         world.provider.read("not-an-id", olds)
     assert f"has no {missing}" in caught.value.message
     assert "\n" not in caught.value.message
+
+
+def test_adopt_ignores_a_note_naming_an_address_the_entity_does_not_have(world: World, private_journal: Path) -> None:
+    """A planted note must not choose what destroy makes primary."""
+    set_primary_by_hand(world, "alice.new@example.com")
+    Journal(private_journal).remember(world.org, world.id_of("alice"), "intruder@example.com", "alice.new@example.com")
+    created = create(world, "alice", "alice.new@example.com")
+    assert outs_of(created)["original_email"] == "alice.new@example.com"
