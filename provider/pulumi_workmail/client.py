@@ -6,6 +6,7 @@ server's worker threads (boto3 clients are thread-safe; sessions are not, hence 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
@@ -289,14 +290,23 @@ class WorkMail:
 
     def in_use_error(self, entity: LiveEntity, email: str) -> WorkMailProviderError:
         """The message for an address held elsewhere, naming its holder (one DescribeEntity call)."""
-        owner = self.owner_of(email)
-        return email_in_use(self.context("set the primary address", entity.label(), email, owner))
+        owner, primary = self.owner_of(email)
+        ctx = self.context("set the primary address", entity.label(), email, owner)
+        return email_in_use(dataclasses.replace(ctx, owner_primary=primary))
 
-    def owner_of(self, email: str) -> str:
-        """Who holds ``email`` (for messages); empty when WorkMail cannot say."""
+    def owner_of(self, email: str) -> tuple[str, bool | None]:
+        """Who holds ``email`` and whether as their primary (for messages); ("", None) when WorkMail cannot
+        say. DescribeEntity names the holder; a Describe of the holder tells primary from alias."""
         try:
             answer = self._call("describe_entity", self.context(f"look up {email}"), Email=email)
         except WorkMailProviderError:
-            return ""
-        kind = str(answer.get("Type") or "entity").lower()
-        return f"{kind} {answer.get('Name', '?')} ({answer.get('EntityId', '?')})"
+            return "", None
+        kind = str(answer.get("Type") or "")
+        label = f"{kind.lower() or 'entity'} {answer.get('Name', '?')} ({answer.get('EntityId', '?')})"
+        if kind not in DESCRIBE or not answer.get("EntityId"):
+            return label, None
+        try:
+            holder = self.describe(kind, str(answer["EntityId"]))
+        except WorkMailProviderError:
+            return label, None
+        return label, (holder.email or "").lower() == email.lower()

@@ -44,6 +44,7 @@ class Context:
     entity: str = ""  # e.g. "user alice (6206e9b2-…)" or the identifier as given
     email: str = ""
     owner: str = ""  # who holds ``email`` when it is in use, e.g. "group sales (…)"
+    owner_primary: bool | None = None  # whether ``email`` is the holder's primary address (None: unknown)
 
 
 _AUTH_CODES = {
@@ -116,8 +117,16 @@ def translate(error: Exception, ctx: Context) -> WorkMailProviderError:
 def email_in_use(ctx: Context) -> WorkMailProviderError:
     """The address belongs to someone else; ``ctx.owner`` names them when known."""
     holder = ctx.owner or "another user, group or resource"
+    if ctx.owner and ctx.owner_primary:
+        # A primary address cannot be removed, only replaced.
+        advice = (
+            f"it is the primary address there, which cannot be removed: set another primary address for "
+            f"{ctx.owner.split(' (', 1)[0]} first"
+        )
+    else:
+        advice = "remove it there first"
     return WorkMailProviderError(
-        f"{ctx.email} is already used by {holder} in organization {ctx.organization_id}; remove it there first.",
+        f"{ctx.email} is already used by {holder} in organization {ctx.organization_id}; {advice}.",
         code="EmailAddressInUseException",
     )
 

@@ -36,7 +36,9 @@ __all__ = [
 ORGANIZATION_ID_RE = re.compile(r"\Am-[0-9a-f]{32}\Z")
 ENTITY_ID_RE = re.compile(r"\A[a-zA-Z0-9._%+@-]+\Z")
 EMAIL_RE = re.compile(r"\A[a-zA-Z0-9._%+-]{1,64}@[a-zA-Z0-9.-]+\.[a-zA-Z-]{2,}\Z")
-REGION_RE = re.compile(r"\A[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}\Z")
+# Bounded, as every part of AWS's region names is: an unbounded name passed check and then broke the
+# engine's gRPC stream when it reached the endpoint URL.
+REGION_RE = re.compile(r"\A[a-z]{2}(?:-[a-z]{1,10}){1,3}-[0-9]{1,2}\Z")
 # "%0a", "%2e%2e%2f": percent-escapes are legal characters for WorkMail but only ever smuggle a newline
 # or a path into logs and URLs; no real id, name or address needs one.
 _PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
@@ -121,6 +123,42 @@ def _is_email(v: object) -> bool:
     )
 
 
+_LOCAL_CHARS = re.compile(r"[a-zA-Z0-9._%+-]")
+_DOMAIN_CHARS = re.compile(r"[a-zA-Z0-9.-]")
+
+
+def email_problem(v: object) -> str:
+    """What is wrong with ``v`` as an address, in a few words ("" when nothing is)."""
+    if not isinstance(v, str):
+        return f"it is a {type(v).__name__}, not a string"
+    if not v:
+        return "it is empty"
+    if len(v) > _EMAIL_MAX:
+        return f"it has {len(v)} characters, more than {_EMAIL_MAX}"
+    ats = v.count("@")
+    if ats != 1:
+        return "it has no @" if ats == 0 else f"it has {ats} @ signs, one is needed"
+    local, domain = v.split("@")
+    if not local:
+        return "nothing comes before the @"
+    if len(local) > 64:
+        return f"the part before the @ has {len(local)} characters, more than 64"
+    bad = next((c for c in local if not _LOCAL_CHARS.fullmatch(c)), None)
+    if bad is not None:
+        return f"the part before the @ contains {bad!r}; only letters, digits and . _ % + - may appear there"
+    if _PERCENT_ESCAPE.search(v):
+        return "it contains a %XX escape"
+    bad = next((c for c in domain if not _DOMAIN_CHARS.fullmatch(c)), None)
+    if bad is not None:
+        return f"the domain contains {bad!r}; only letters, digits, dots and hyphens may appear there"
+    if "." not in domain:
+        return f"the domain {domain!r} has no dot" if domain else "nothing comes after the @"
+    tld = domain.rsplit(".", 1)[1]
+    if not re.fullmatch(r"[a-zA-Z-]{2,}", tld):
+        return f"the top-level domain {tld!r} must be two or more letters (no digits)"
+    return "" if EMAIL_RE.match(v) else "it is not of the form alice@example.com"
+
+
 def _is_on_delete(v: object) -> bool:
     return isinstance(v, str) and v in ON_DELETE_VALUES
 
@@ -200,6 +238,9 @@ def check_inputs(news: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[st
         if rule is None:
             valid = ", ".join(INPUT_PROPERTIES)
             failures.append((key, f"{_show(key)} is an unknown property; valid properties are {valid}"))
+        elif key == "email" and value is not None and not rule[0](value):
+            problem = email_problem(value) or "it is not an address"
+            failures.append((key, f"email {_show(value)} is not an address: {problem} (e.g. alice@example.com)"))
         elif value is not None and not rule[0](value):
             failures.append((key, f"{rule[1]}; got {_show(value)}"))
     return inputs, failures

@@ -1051,3 +1051,21 @@ def test_adopt_ignores_a_note_naming_an_address_the_entity_does_not_have(world: 
     Journal(private_journal).remember(world.org, world.id_of("alice"), "intruder@example.com", "alice.new@example.com")
     created = create(world, "alice", "alice.new@example.com")
     assert outs_of(created)["original_email"] == "alice.new@example.com"
+
+
+def test_an_address_that_is_another_entitys_primary_says_to_give_that_entity_another_primary(world: World) -> None:
+    with pytest.raises(WorkMailProviderError) as caught:
+        create(world, "alice", "bob@example.com")
+    message = caught.value.message
+    assert "bob@example.com is already used by user bob (" in message
+    assert "it is the primary address there, which cannot be removed: set another primary address for user bob" in (
+        message
+    )
+    assert "remove it there" not in message
+
+
+def test_an_address_that_is_another_entitys_alias_says_to_remove_it_there(world: World) -> None:
+    with pytest.raises(WorkMailProviderError) as caught:
+        create(world, "bob", "al@example.com")
+    assert caught.value.message.endswith("; remove it there first."), caught.value.message
+    assert "user alice (" in caught.value.message

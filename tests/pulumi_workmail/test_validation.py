@@ -220,8 +220,35 @@ def test_invalid_emails_are_rejected(value: object) -> None:
 
 def test_email_reason_mentions_tld_without_digits() -> None:
     [reason] = reasons_for(valid(email="a@b.c0m"), "email")
-    assert "top-level domain without digits" in reason
+    assert "the top-level domain 'c0m' must be two or more letters (no digits)" in reason
     assert "'a@b.c0m'" in reason
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("bob@@x.com", "it has 2 @ signs, one is needed"),
+        ("bob", "it has no @"),
+        ("", "it is empty"),
+        ("@example.com", "nothing comes before the @"),
+        ("bob@", "nothing comes after the @"),
+        ("bob@example", "the domain 'example' has no dot"),
+        ("al ice@example.com", "the part before the @ contains ' '"),
+        ("élise@example.com", "the part before the @ contains 'é'"),
+        ("bob@exa_mple.com", "the domain contains '_'"),
+        ("bob%0a@example.com", "it contains a %XX escape"),
+        ("x" * 65 + "@example.com", "the part before the @ has 65 characters, more than 64"),
+        (3.5, "it is a float, not a string"),
+    ],
+)
+def test_email_reason_says_what_is_wrong_with_the_value(value: object, problem: str) -> None:
+    [reason] = reasons_for(valid(email=value), "email")
+    assert problem in reason, reason
+    assert "local part of 1-64" not in reason, "not every rule, only what is wrong"
+
+
+def test_a_region_of_any_length_is_refused() -> None:
+    assert failed_properties(valid(region="us-" + "a" * 5000 + "-1")) == ["region"]
 
 
 # --- on_delete, region, wait_timeout_seconds -------------------------------------------------------
