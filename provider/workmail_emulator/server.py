@@ -181,7 +181,8 @@ class Emulator:
         """Write state atomically (temp file, fsync, rename) so a crash never leaves a torn file."""
         if self.state_file is None:
             return
-        with self._save_lock:
+        # One lock order everywhere, the backend's first: admin calls save while holding it.
+        with self.backend.lock, self._save_lock:
             data = json.dumps(self.backend.to_json(), indent=1, sort_keys=True)
             directory = self.state_file.parent
             directory.mkdir(parents=True, exist_ok=True)

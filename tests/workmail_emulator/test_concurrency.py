@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -183,3 +184,49 @@ def test_readers_never_see_a_half_applied_update(crowd: World) -> None:
 
     results = _run_threads(3, lambda i: writer(i) if i == 0 else reader(i))
     assert all(r > 0 for r in results[1:])
+
+
+def test_admin_calls_racing_workmail_writes_with_a_state_file_never_deadlock(tmp_path: Path) -> None:
+    """Admin seed, reset and domains/verify against writes, with every change saved to a state file."""
+    seed = {
+        "organizations": [
+            {
+                "alias": "race",
+                "domains": [{"name": "race.example", "verified": True}],
+                "users": [{"name": f"r{i}", "display_name": f"R{i}", "email": f"r{i}@race.example"} for i in range(4)],
+            }
+        ]
+    }
+    with emulator(seed=seed, state_file=tmp_path / "state.json") as emu:
+        world = make_world(emu, alias="race")
+        stop = threading.Event()
+
+        def writer(i: int) -> None:
+            wm = emu.client()
+            for n in range(40):
+                if stop.is_set():
+                    return
+                _code(
+                    lambda n=n: wm.update_primary_email_address(
+                        OrganizationId=world.org, EntityId=world.ids[f"r{i}"], Email=f"r{i}.{n}@race.example"
+                    )
+                )
+
+        def admin(i: int) -> None:
+            for n in range(20):
+                if i == 0:
+                    emu.admin(
+                        "POST", "/_emulator/domains/verify", {"organization_id": world.org, "domain": "race.example"}
+                    )
+                else:
+                    emu.admin("POST", "/_emulator/seed", {"organizations": [{"alias": f"extra{i}x{n}"}]})
+
+        threads = [threading.Thread(target=writer, args=(i,), daemon=True) for i in range(4)]
+        threads += [threading.Thread(target=admin, args=(i,), daemon=True) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        stop.set()
+        assert not any(t.is_alive() for t in threads), "a lock-order deadlock: calls hang"
+        assert emu.admin("GET", "/_emulator/health")[0] == 200
