@@ -101,7 +101,9 @@ def verify(
     """Raise the error AWS would answer unless the request is correctly signed with ``secret``."""
     auth = parse_authorization(headers.get("Authorization", ""))
     timestamp, date_header = _timestamp(headers)
-    missing = [name for name in ("host", date_header) if name not in auth.signed_headers]
+    # The operation must be signed too (as AWS JSON services require), or a request could be replayed as another.
+    required = ["host", date_header] + (["x-amz-target"] if headers.get("X-Amz-Target") is not None else [])
+    missing = [name for name in required if name not in auth.signed_headers]
     if headers.get("X-Amz-Security-Token") is not None and "x-amz-security-token" not in auth.signed_headers:
         missing.append("x-amz-security-token")
     if missing:

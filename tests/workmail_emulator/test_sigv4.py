@@ -494,3 +494,24 @@ def test_provider_reports_a_wrong_secret_as_a_credentials_problem(
     assert "credentials" in message.lower()
     assert wrong_secret not in message and SECRET not in message
     assert strict.client().describe_user(OrganizationId=org, UserId="alice")["Email"] == "alice@example.com"
+
+
+class _LeavesTargetUnsigned(SigV4Auth):
+    """Signs everything botocore does except X-Amz-Target: a request that could be replayed as any operation."""
+
+    def headers_to_sign(self, request: AWSRequest) -> Any:
+        headers = super().headers_to_sign(request)
+        del headers["x-amz-target"]
+        return headers
+
+
+def test_a_request_whose_operation_is_not_signed_is_refused(strict: Emulator, org: str) -> None:
+    resp = _signed_call(
+        strict.url,
+        {"OrganizationId": org},
+        signer=_LeavesTargetUnsigned,
+        after_signing={"X-Amz-Target": "WorkMailService.DeleteOrganization"},
+    )
+    assert (resp.status, _code(resp)) == (400, "IncompleteSignatureException")
+    body = resp.json()
+    assert "x-amz-target" in str(body.get("message") or body.get("Message")), body
