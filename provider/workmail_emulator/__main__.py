@@ -9,7 +9,7 @@ import sys
 import threading
 from types import FrameType
 
-from .server import Emulator, StateFileError
+from .server import REQUEST_TIMEOUT_SECONDS, Emulator, StateFileError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,6 +28,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--setting", action="append", default=[], metavar="KEY=VALUE", help="emulator switch")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    parser.add_argument(
+        "--request-timeout",
+        type=float,
+        default=REQUEST_TIMEOUT_SECONDS,
+        help=f"close a connection that sends nothing for this many seconds (default {REQUEST_TIMEOUT_SECONDS:g})",
+    )
     return parser
 
 
@@ -77,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
             state_file=args.state_file,
             seed=seed,
             verbose=args.verbose,
+            request_timeout=args.request_timeout,
         )
     except (StateFileError, ValueError, OSError) as error:
         print(f"workmail-emulator: {error}", file=sys.stderr)

@@ -43,6 +43,11 @@ _STATUS_ERRORS = {
 }
 
 
+# How long a connection may send nothing before the server closes it: long enough for any client's
+# keep-alive pause, short enough that a stalled client does not hold a worker thread forever.
+REQUEST_TIMEOUT_SECONDS = 60.0
+
+
 class StateFileError(Exception):
     """The state file exists but cannot be used; it is left untouched."""
 
@@ -121,9 +126,12 @@ class Emulator:
         state_file: str | os.PathLike[str] | None = None,
         seed: dict[str, Any] | None = None,
         verbose: bool = False,
+        request_timeout: float = REQUEST_TIMEOUT_SECONDS,
     ) -> None:
         """``access_keys`` lets only those key ids in; ``credentials`` ({key id: secret}) lets only those in
-        and verifies their SigV4 signatures. Given both, keys of either are let in."""
+        and verifies their SigV4 signatures. Given both, keys of either are let in. A connection that sends
+        nothing for ``request_timeout`` seconds (a stalled request, an idle keep-alive) is closed."""
+        self.request_timeout = request_timeout
         self.backend = Backend(Settings())
         self.access_keys = set(access_keys or [])
         self.credentials = _check_credentials(credentials or {})
@@ -324,6 +332,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        # A stalled request or idle keep-alive ends here instead of holding a worker thread forever.
+        self.connection.settimeout(self.server.emulator.request_timeout)
         # Headers and body go out in two writes; without this, Nagle's algorithm and delayed ACKs stall
         # every keep-alive response by ~40 ms.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -463,6 +473,7 @@ def running(
     host: str = "127.0.0.1",
     port: int = 0,
     credentials: Mapping[str, str] | None = None,
+    request_timeout: float = REQUEST_TIMEOUT_SECONDS,
 ) -> Iterator[Emulator]:
     """Run an emulator in this process for the duration of the block."""
     emulator = Emulator(
@@ -473,6 +484,7 @@ def running(
         credentials=credentials,
         state_file=state_file,
         seed=seed,
+        request_timeout=request_timeout,
     )
     emulator.start()
     try:

@@ -7,10 +7,13 @@ import http.client
 import json
 import socket
 import threading
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+
+from workmail_emulator import running
 
 from .emulator_testlib import UNKNOWN_ORG, World, op, raw_call, sigv4_header
 
@@ -290,3 +293,14 @@ def test_idempotency_token_filled_by_boto3_is_accepted(world: World) -> None:
     world.wm.register_mail_domain(OrganizationId=world.org, DomainName="tokens.example")
     names = [d["DomainName"] for d in world.wm.list_mail_domains(OrganizationId=world.org)["MailDomains"]]
     assert "tokens.example" in names
+
+
+def test_a_stalled_connection_is_closed_after_the_request_timeout() -> None:
+    with running(request_timeout=0.5) as emu:
+        host, port = emu.httpd.server_address[:2]
+        with socket.create_connection((str(host), int(port)), timeout=10) as stalled:
+            stalled.sendall(b"POST / HTTP/1.1\r\nHost: emulator\r\n")  # and then nothing more
+            started = time.monotonic()
+            assert stalled.recv(1024) == b"", "the server closed the connection"
+            assert time.monotonic() - started < 5
+        assert emu.admin("GET", "/_emulator/health")[0] == 200, "and serves others all along"
