@@ -68,12 +68,26 @@ def _engine() -> Any:
 
 def warning(message: str) -> bool:
     """Send ``message`` to the engine as a warning of the current resource; False where it cannot."""
+    return _log(message, warning=True, frame=sys._getframe(1))
+
+
+def info(message: str) -> bool:
+    """A passing (ephemeral) note on the current resource's row, such as what a wait is waiting for."""
+    return _log(message, warning=False, frame=sys._getframe(1))
+
+
+def _log(message: str, *, warning: bool, frame: FrameType) -> bool:
     stub = _engine()
     if stub is None:
         return False
     from pulumi.runtime.proto import engine_pb2
 
-    request = engine_pb2.LogRequest(severity=engine_pb2.WARNING, message=message, urn=current_urn(sys._getframe(1)))
+    request = engine_pb2.LogRequest(
+        severity=engine_pb2.WARNING if warning else engine_pb2.INFO,
+        message=message,
+        urn=current_urn(frame),
+        ephemeral=not warning,
+    )
     try:
         stub.Log(request, timeout=_TIMEOUT_SECONDS)
     except Exception:  # an engine that has gone or refuses: the caller prints instead

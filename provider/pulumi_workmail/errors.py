@@ -101,13 +101,16 @@ def translate(error: Exception, ctx: Context) -> WorkMailProviderError:
             code="NoRegion",
         )
     if isinstance(error, EndpointConnectionError | ConnectionClosedError | ReadTimeoutError):
+        # Nothing listens at the endpoint (refused, unknown host): botocore has already retried, so fail now.
+        # A connection lost mid-request may be a passing fault and may have carried a write: worth waiting.
+        refused = isinstance(error, EndpointConnectionError)
         return WorkMailProviderError(
             f"Could not reach WorkMail in {ctx.region} while trying to {ctx.operation}: "
             f"{scrub(str(error)).rstrip('.')}. "
             "Check the network, or AWS_ENDPOINT_URL_WORKMAIL if you use an emulator; nothing was changed "
             "by this step unless a later refresh shows otherwise.",
             code="ConnectionError",
-            retryable=True,
+            retryable=not refused,
         )
     if isinstance(error, BotoCoreError):
         return WorkMailProviderError(f"Could not {ctx.operation}: {scrub(str(error))}", code=type(error).__name__)

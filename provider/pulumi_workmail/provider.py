@@ -125,6 +125,16 @@ def check_environment() -> None:
         )
 
 
+PROGRESS_EVERY_SECONDS = 10.0
+
+
+def progress(message: str) -> None:
+    """A passing note of what the provider waits for: shown on the resource's row by the CLI (the engine's
+    Log service, ephemeral), printed where no engine started the provider."""
+    if not engine_log.info(message):
+        print(f"info: {message}", flush=True)
+
+
 def warn(message: str) -> None:
     """A warning of the resource being worked on, through the engine's Log service where the engine
     started this process (the CLI counts it and shows it under that resource); printed otherwise."""
@@ -190,12 +200,32 @@ class Deadline:
         return True
 
     def retry(self, attempt: Callable[[], T], retry_on: Callable[[WorkMailProviderError], bool]) -> T:
+        """``attempt`` until it succeeds, fails for good, or the wait is used up. A wait says what it waits
+        for as it goes (every ``progress_every`` seconds), and one that ran out says so, naming the setting."""
+        started = last_note = time.monotonic()
+        every = min(PROGRESS_EVERY_SECONDS, max(1.0, self.seconds / 4))
         while True:
             try:
                 return attempt()
             except WorkMailProviderError as error:
-                if not retry_on(error) or not self.pause():
+                if not retry_on(error):
                     raise
+                if not self.pause():
+                    if time.monotonic() - started < 1.0:
+                        raise
+                    raise WorkMailProviderError(
+                        f"{error.message.rstrip('.')}; still so after waiting wait_timeout_seconds={self.seconds:g} s "
+                        "(raise it on the resource if WorkMail needs longer).",
+                        code=error.code,
+                        retryable=error.retryable,
+                    ) from None
+                now = time.monotonic()
+                if now - last_note >= every:
+                    last_note = now
+                    progress(
+                        f"waiting for WorkMail ({now - started:.0f} of wait_timeout_seconds={self.seconds:g} s): "
+                        f"{error.message}"
+                    )
 
 
 class EntityPrimaryEmailProvider(ResourceProvider):

@@ -213,3 +213,16 @@ def test_import_option_fails_with_one_line_pointing_at_adopt_on_create(cli_world
     assert "its first `pulumi up` adopts the entity as it is" in text
     assert "Traceback" not in text, text
     assert project.calls() == {}
+
+
+def test_a_wait_shows_what_it_waits_for_and_fails_naming_wait_timeout_seconds(program: Project) -> None:
+    typo = "12345678-1234-1234-1234-123456789012"
+    declare(program, primary={"entity_id": typo, "email": "someone@new.example", "wait_timeout_seconds": 3})
+    done = program.pulumi("up", "--yes", ok=False)
+    text = done.stdout + done.stderr
+    rows = [
+        line for line in text.splitlines() if "EntityPrimaryEmail primary" in line and "waiting for WorkMail" in line
+    ]
+    assert rows, text
+    error = resource_diagnostics(text, "primary")
+    assert error.startswith("error: ") and "still so after waiting wait_timeout_seconds=3 s" in error, error

@@ -8,6 +8,7 @@ WorkMail itself (through a separate boto3 client). Request budgets are measured 
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from pathlib import Path
@@ -1069,3 +1070,33 @@ def test_an_address_that_is_another_entitys_alias_says_to_remove_it_there(world:
         create(world, "bob", "al@example.com")
     assert caught.value.message.endswith("; remove it there first."), caught.value.message
     assert "user alice (" in caught.value.message
+
+
+# ------------------------------------------------------------------ waits a user can see
+
+
+@pytest.mark.timeout(60)
+def test_nothing_listening_at_the_endpoint_fails_without_waiting_out_the_timeout(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("AWS_ENDPOINT_URL_WORKMAIL", f"http://127.0.0.1:{port}")
+    monkeypatch.setattr(client_module, "_CLIENTS", {})
+    with pytest.raises(WorkMailProviderError) as caught:
+        create(world, "alice", "alice.new@example.com", wait_timeout_seconds=3600)
+    assert caught.value.code == "ConnectionError" and not caught.value.retryable
+    assert "Could not reach WorkMail" in caught.value.message
+
+
+def test_a_wait_says_what_it_waits_for_and_its_end_names_wait_timeout_seconds(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    typo = "12345678-1234-1234-1234-123456789012"  # id-shaped, so it may be an entity not visible yet
+    with pytest.raises(WorkMailProviderError) as caught:
+        create(world, typo, "alice.new@example.com", wait_timeout_seconds=2.5)
+    assert "still so after waiting wait_timeout_seconds=2.5 s" in caught.value.message
+    notes = [line for line in capsys.readouterr().out.splitlines() if line.startswith("info: waiting for WorkMail")]
+    assert notes, "the wait said what it was waiting for"
+    assert all("of wait_timeout_seconds=2.5 s" in note and typo in note for note in notes), notes
