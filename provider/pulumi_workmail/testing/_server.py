@@ -362,6 +362,20 @@ class _BoundedText:
             return f"[... {self._dropped} characters dropped ...]\n{body}" if self._dropped else body
 
 
+# ``python -m pulumi.dynamic``, plus a thread that ends the process once its parent (the runner or test
+# that started it) is gone, even when that parent was killed with SIGKILL and could not stop it.
+_SERVER_THAT_DIES_WITH_ITS_PARENT = """
+import os, runpy, threading, time
+parent = os.getppid()
+def _watch():
+    while os.getppid() == parent:
+        time.sleep(0.2)
+    os._exit(1)
+threading.Thread(target=_watch, name="parent-watch", daemon=True).start()
+runpy.run_module("pulumi.dynamic", run_name="__main__", alter_sys=True)
+"""
+
+
 def _drain(stream: IO[bytes], sink: _BoundedText, first_line: queue.Queue[str | None] | None) -> None:
     """Copy a pipe into ``sink`` until EOF so the server never blocks on a full pipe.
 
@@ -468,7 +482,7 @@ class ProviderServer:
             if self._process is not None:
                 raise RuntimeError("ProviderServer.start() may only be called once; create a new one")
             process = subprocess.Popen(
-                [self.python, "-u", "-m", "pulumi.dynamic", "127.0.0.1:0"],
+                [self.python, "-u", "-c", _SERVER_THAT_DIES_WITH_ITS_PARENT, "127.0.0.1:0"],
                 cwd=self.cwd,
                 env=self._build_env(),
                 stdin=subprocess.DEVNULL,

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import base64
+import os
 import pickle
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -26,6 +29,8 @@ from pulumi_workmail.testing import (
     wrap_secrets,
 )
 from tests.pulumi_workmail.testing.echo_provider import EchoProvider
+
+REPO = Path(__file__).resolve().parents[3]
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -251,3 +256,43 @@ def wait_for_stdout(server: ProviderServer, text: str, timeout: float = 5.0) -> 
     while text not in server.logs().stdout and time.monotonic() < deadline:
         time.sleep(0.02)
     return server.logs().stdout
+
+
+def test_the_server_does_not_outlive_a_parent_killed_with_sigkill(tmp_path: Path) -> None:
+    """A runner killed mid-up cannot stop its provider process; the process notices and ends itself."""
+    pid_file = tmp_path / "server.pid"
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from pulumi_workmail.testing import ProviderServer\n"
+            "server = ProviderServer(project='p', config={}).start()\n"
+            "open(sys.argv[1], 'w').write(str(server.pid))\n"
+            "time.sleep(600)\n",
+            str(pid_file),
+        ],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "provider"), os.environ.get("PYTHONPATH", "")])},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not pid_file.exists() or not pid_file.read_text():
+            assert parent.poll() is None and time.monotonic() < deadline, "the parent did not start its server"
+            time.sleep(0.05)
+        server_pid = int(pid_file.read_text())
+        assert _alive(server_pid)
+    finally:
+        parent.kill()
+        parent.wait()
+    deadline = time.monotonic() + 30
+    while _alive(server_pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(server_pid), "the provider server outlived its killed parent"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except FileNotFoundError:
+        return False
