@@ -168,8 +168,8 @@ def state_resources(stack: Any) -> dict[str, dict[str, Any]]:
     resources = stack.export_state().get("deployment", {}).get("resources") or []
     found: dict[str, dict[str, Any]] = {}
     for resource in resources:
-        if resource.get("type") == STACK_TYPE or resource.get("delete"):
-            continue
+        if not str(resource.get("type")).startswith("pulumi-python:dynamic") or resource.get("delete"):
+            continue  # the Stack, the default provider's record, pending deletes
         name = resource["urn"].rsplit("::", 1)[-1]
         assert name not in found, f"{name} is in the state twice"
         found[name] = resource

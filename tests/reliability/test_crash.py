@@ -9,8 +9,11 @@ spends most of its time resolving its entity or reading its write back).
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -20,7 +23,7 @@ from pulumi.automation import CommandError
 
 from workmail_emulator import Emulator
 
-from .conftest import Figures, Fleet, output
+from .conftest import REPO, Figures, Fleet, output
 
 FLEET_SIZE = 24
 
@@ -42,7 +45,7 @@ def provider_server_pids() -> list[int]:
                 argv = handle.read().split(b"\0")
         except (OSError, ValueError, IndexError):
             continue
-        if b"pulumi.dynamic" in argv:
+        if any(b"pulumi.dynamic" in arg for arg in argv):  # -m pulumi.dynamic, or the runner's launcher
             found.append(int(entry))
     return found
 
@@ -115,5 +118,68 @@ def test_provider_killed_mid_up_fails_cleanly_and_the_next_up_converges(
         operations_attempted=FLEET_SIZE,
         operations_converged=FLEET_SIZE,
         recorded_before_kill=created_before_kill,
+        originals_restored=len(fleet.originals),
+    )
+
+
+RUNNER_SCRIPT = """
+import json, sys
+from pulumi_workmail import EntityPrimaryEmail
+from pulumi_workmail.testing import OfflineStack
+spec = json.load(open(sys.argv[1]))
+def program():
+    for name in spec["names"]:
+        EntityPrimaryEmail(f"{name}-primary", organization_id=spec["org"], entity_id=name,
+                           email=f"{name}@new.example", wait_timeout_seconds=5)
+stack = OfflineStack(spec["stack"], project_name="reliability", program=program, state_dir=spec["state_dir"],
+                     env=spec["env"])
+stack.up()
+"""
+
+
+def test_runner_killed_mid_up_then_up_and_destroy_restore_every_true_original(
+    emulator: Emulator, tmp_path: Path, aws_isolated: dict[str, str], figures: Figures
+) -> None:
+    """The runner saves its state when an operation ends, so a SIGKILL loses every step of that up; the
+    provider's journal notes outlive it, so the next up records the true originals anyway."""
+    fleet = Fleet(emulator, tmp_path / "state", 12)
+    fleet.declare_all("new.example")
+    spec = tmp_path / "spec.json"
+    spec.write_text(
+        json.dumps(
+            {
+                "names": fleet.names,
+                "org": fleet.org,
+                "stack": "reliability",
+                "state_dir": str(tmp_path / "state"),
+                "env": fleet.env,
+            }
+        )
+    )
+    fleet.admin.fault(operation="DescribeUser", latency_ms=300)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "provider"), str(REPO)])}
+    runner = subprocess.Popen([sys.executable, "-c", RUNNER_SCRIPT, str(spec)], env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while fleet.admin.stats().get("UpdatePrimaryEmailAddress", 0) < 4:
+            assert runner.poll() is None and time.monotonic() < deadline, "the up ended before 4 writes"
+            time.sleep(0.01)
+    finally:
+        runner.kill()
+        runner.wait()
+    fleet.admin.clear_faults()
+    written = fleet.admin.stats().get("UpdatePrimaryEmailAddress", 0)
+    assert written < len(fleet.names), "killed mid-way"
+    time.sleep(1.0)  # the provider server notices its runner is gone and ends
+
+    fleet.stack.up()
+    originals = {output(r, "entity_id"): output(r, "original_email") for r in fleet.state().values()}
+    assert originals == fleet.originals, originals
+    fleet.stack.destroy()
+    fleet.assert_restored()
+    figures.add(
+        "crash.runner_killed_mid_up",
+        operations_attempted=len(fleet.names),
+        operations_converged=len(fleet.names),
         originals_restored=len(fleet.originals),
     )
