@@ -11,7 +11,7 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +51,7 @@ BATCH_ENV = "PULUMI_WORKMAIL_BATCH_READS"
 BATCH_AFTER = 3  # reads of one organization and type within the window before listing pays off
 BATCH_WINDOW = 10.0  # seconds in which those reads must fall
 LISTING_TTL = 30.0  # seconds a listing answers reads (one refresh or destroy pass)
+MAX_PAGES = 1000  # pages of one List call: 100,000 entries, far beyond any organization
 
 _CLIENTS: dict[tuple[str | None, str | None, str | None, str | None], WorkMailClient] = {}
 _CLIENTS_LOCK = threading.Lock()
@@ -206,21 +207,38 @@ class WorkMail:
         method, key = LIST_CALLS[entity_type]
         ctx = self.context(f"list the {entity_type.lower()}s of the organization")
         found: dict[str, LiveEntity] = {}
-        token: str | None = None
-        while True:
-            page = self._call(method, ctx, MaxResults=100, **({"NextToken": token} if token else {}))
+        for page in self._pages(method, ctx, PaginationConfig={"PageSize": 100}):
             for item in page.get(key, []):
+                entity_id = item.get("Id") if isinstance(item, dict) else None
+                if not isinstance(entity_id, str) or not entity_id:
+                    continue  # a malformed entry answers nothing; its entity is described instead
                 entity = LiveEntity(
-                    str(item["Id"]),
+                    entity_id,
                     entity_type,
                     str(item.get("Name") or ""),
                     str(item.get("State") or ""),
-                    item.get("Email"),
+                    item.get("Email") if isinstance(item.get("Email"), str) else None,
                 )
                 found[entity.id] = entity
-            token = page.get("NextToken")
-            if not token:
-                return found
+        return found
+
+    def _pages(self, method: str, ctx: Context, **params: Any) -> Iterator[dict[str, Any]]:
+        """Every page of a List call, through botocore's paginator (which refuses a repeated token), and at
+        most ``MAX_PAGES`` of them: an endpoint that never stops paging fails with a message instead."""
+        try:
+            pages = self.client.get_paginator(method).paginate(  # type: ignore[call-overload]
+                OrganizationId=self.organization_id, **params
+            )
+            for number, page in enumerate(pages, 1):
+                if number > MAX_PAGES:
+                    raise WorkMailProviderError(
+                        f"WorkMail kept answering {method} with more pages after {MAX_PAGES} while trying to "
+                        f"{ctx.operation}; check AWS_ENDPOINT_URL_WORKMAIL points at WorkMail, then run again.",
+                        code="PaginationError",
+                    )
+                yield page
+        except Exception as error:
+            raise translate(error, ctx) from None
 
     def _wrote(self, entity: LiveEntity) -> None:
         listing = _listing(self.client, self.organization_id, entity.type)
@@ -273,14 +291,8 @@ class WorkMail:
         """The entity's aliases, lower-cased (ListAliases, every page)."""
         ctx = self.context(f"list the aliases of {entity.label()}", entity.label())
         found: set[str] = set()
-        try:
-            pages = self.client.get_paginator("list_aliases").paginate(
-                OrganizationId=self.organization_id, EntityId=entity.id
-            )
-            for page in pages:
-                found.update(str(alias).lower() for alias in page.get("Aliases", []))
-        except Exception as error:
-            raise translate(error, ctx) from None
+        for page in self._pages("list_aliases", ctx, EntityId=entity.id):
+            found.update(str(alias).lower() for alias in page.get("Aliases", []))
         return found
 
     def set_primary(self, entity: LiveEntity, email: str) -> None:

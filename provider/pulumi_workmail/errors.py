@@ -24,10 +24,17 @@ from botocore.exceptions import (
 )
 
 
+def one_line(text: str) -> str:
+    """``text`` as one line of printable characters: names and messages that came from WorkMail (or an
+    endpoint posing as it) cannot break a message into lines or send terminal escapes."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+
+
 class WorkMailProviderError(Exception):
-    """An expected failure whose message is complete without a traceback."""
+    """An expected failure whose message is complete without a traceback (and is always one line)."""
 
     def __init__(self, message: str, *, code: str | None = None, retryable: bool = False) -> None:
+        message = one_line(message)
         super().__init__(message)
         self.message = message
         self.code = code

@@ -38,7 +38,7 @@ from pulumi.dynamic import (
 from . import engine_log
 from .client import BATCH_ENV, ENTITY_NOT_FOUND, LiveEntity, WorkMail, workmail_client
 from .diff import diff_props
-from .errors import Context, WorkMailProviderError, translate
+from .errors import Context, WorkMailProviderError, one_line, translate
 from .journal import Journal
 from .validation import (
     DEFAULT_ON_DELETE,
@@ -131,6 +131,7 @@ PROGRESS_EVERY_SECONDS = 10.0
 def progress(message: str) -> None:
     """A passing note of what the provider waits for: shown on the resource's row by the CLI (the engine's
     Log service, ephemeral), printed where no engine started the provider."""
+    message = one_line(message)
     if not engine_log.info(message):
         print(f"info: {message}", flush=True)
 
@@ -138,6 +139,7 @@ def progress(message: str) -> None:
 def warn(message: str) -> None:
     """A warning of the resource being worked on, through the engine's Log service where the engine
     started this process (the CLI counts it and shows it under that resource); printed otherwise."""
+    message = one_line(message)
     if not engine_log.warning(message):
         print(f"warning: {message}", flush=True)
 

@@ -6,7 +6,9 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import boto3
 import pytest
+from botocore.stub import Stubber
 
 from pulumi_workmail import client as client_module
 from pulumi_workmail.client import WorkMail, workmail_client
@@ -208,3 +210,47 @@ def test_a_batched_resolve_picks_the_entity_a_single_describe_picks(
     batched = wm.find(identifier)
     assert _calls(emu).get("ListUsers", 0) >= 1, "the finds went through a listing"
     assert (batched.id, batched.name) == (single.id, single.name)
+
+
+# ------------------------------------------------------------------ a misbehaving endpoint
+
+ORG_ID = "m-" + "0" * 32
+
+
+def _stubbed(responses: list[dict[str, Any]], method: str = "list_users") -> tuple[WorkMail, Stubber]:
+    client = boto3.client(
+        "workmail", region_name="us-east-1", aws_access_key_id="AKIDSTUB", aws_secret_access_key="stub"
+    )
+    stubber = Stubber(client)
+    for response in responses:
+        stubber.add_response(method, response)
+    stubber.activate()
+    return WorkMail(client, ORG_ID), stubber
+
+
+def test_a_listing_whose_next_token_repeats_fails_with_a_message() -> None:
+    page = {"Users": [{"Id": "user-0000001", "Name": "a", "State": "ENABLED"}], "NextToken": "again"}
+    wm, _ = _stubbed([page, page, page])
+    with pytest.raises(WorkMailProviderError) as caught:
+        wm._list("USER")
+    assert "list the users of the organization" in caught.value.message
+    assert "same next token" in caught.value.message.lower()
+
+
+def test_a_listing_that_never_ends_fails_after_max_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(client_module, "MAX_PAGES", 3)
+    pages = [{"Users": [], "NextToken": f"t{i}"} for i in range(5)]
+    wm, _ = _stubbed(pages)
+    with pytest.raises(WorkMailProviderError) as caught:
+        wm._list("USER")
+    assert caught.value.code == "PaginationError" and "after 3" in caught.value.message
+
+
+def test_malformed_listing_entries_answer_nothing() -> None:
+    wm, _ = _stubbed([{"Users": [{"Name": "no-id"}, {"Id": "user-0000002", "Name": "b", "State": "ENABLED"}]}])
+    assert list(wm._list("USER")) == ["user-0000002"]
+
+
+def test_control_characters_from_an_answer_never_reach_a_message() -> None:
+    error = WorkMailProviderError("user evil\n\x1b[31mname (u-1)\r\tis gone")
+    assert error.message == "user evil [31mname (u-1) is gone"
