@@ -16,6 +16,8 @@ import hmac
 import secrets
 import threading
 import time
+import types
+import typing
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -50,6 +52,7 @@ class Settings:
     deregister_default_or_test_domain: str = "InvalidParameterException"  # | "allow"
     reserved_names: list[str] = field(default_factory=lambda: ["administrator", "root", "postmaster"])
 
+    _RANGES = {"page_size": (1, 1000), "alias_limit": (0, 10_000), "activation_describes": (0, 1000)}
     _CHOICES = {
         "same_primary_update": ("noop", "InvalidParameterException", "EmailAddressInUseException"),
         "create_alias_own_primary": ("EmailAddressInUseException", "noop"),
@@ -69,6 +72,9 @@ class Settings:
             choices = self._CHOICES.get(key)
             if choices and value not in choices:
                 raise ValueError(f"setting {key} must be one of {', '.join(choices)}")
+            low, high = self._RANGES.get(key, (None, None))
+            if low is not None and not (low <= value <= high):
+                raise ValueError(f"setting {key} must be from {low} to {high}")
             staged[key] = value
         for key, value in staged.items():
             setattr(self, key, value)
@@ -142,6 +148,43 @@ class Organization:
     directory_id: str | None = None
 
 
+def _matches(value: Any, hint: Any) -> bool:
+    """Whether ``value`` is of the (simple) annotated type ``hint``, recursively."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_matches(value, arg) for arg in args)
+    if hint is type(None):
+        return value is None
+    if origin is list:
+        return isinstance(value, list) and all(_matches(item, args[0]) for item in value)
+    if origin is dict:
+        return isinstance(value, dict) and all(_matches(k, args[0]) and _matches(v, args[1]) for k, v in value.items())
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint in (int, float):
+        return (
+            isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and (hint is float or isinstance(value, int))
+        )
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        if not isinstance(value, hint):
+            return False
+        _check_types(value)
+        return True
+    return isinstance(value, hint) if isinstance(hint, type) else True
+
+
+def _check_types(obj: Any) -> None:
+    """Refuse a loaded record whose fields do not have their declared types (a state file of the wrong
+    shape would otherwise load and then answer 500s)."""
+    hints = typing.get_type_hints(type(obj))
+    for item in dataclasses.fields(obj):
+        value = getattr(obj, item.name)
+        if not _matches(value, hints[item.name]):
+            raise ValueError(f"{type(obj).__name__.lower()} field {item.name} is {value!r:.60}, not {hints[item.name]}")
+
+
 def _now() -> float:
     return round(time.time(), 3)
 
@@ -206,7 +249,7 @@ class Backend:
             snapshot = self.to_json()
             try:
                 result = {o["alias"]: self._seed_org(o) for o in data.get("organizations", [])}
-            except (KeyError, TypeError, ValueError, exc.WorkMailError) as error:
+            except Exception as error:  # any malformed part (a number for a name, ...): apply nothing
                 self.load_json(snapshot)
                 message = error.message if isinstance(error, exc.WorkMailError) else str(error)
                 raise ValueError(f"invalid seed: {message}") from error
@@ -292,6 +335,7 @@ class Backend:
                 domains = {k: Domain(**v) for k, v in raw.pop("domains").items()}
                 entities = {k: Entity(**v) for k, v in raw.pop("entities").items()}
                 org = Organization(**raw, domains=domains, entities=entities)
+                _check_types(org)
                 orgs[org.id] = org
             settings = Settings()
             settings.update(data.get("settings", {}))

@@ -437,8 +437,10 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             body = json.loads(raw) if raw.strip() else None
             status, answer = self.server.emulator.handle_admin(method, self.path.split("?")[0], body)
-        except (ValueError, TypeError) as error:
-            status, answer = 400, {"error": str(error)}
+        except (ValueError, TypeError, RecursionError) as error:
+            status, answer = 400, {"error": str(error) or type(error).__name__}
+        except Exception as error:  # a bug in the emulator still gets an answer
+            status, answer = 500, {"error": f"internal error: {error!r}"}
         self._send(status, encode(answer), "application/json")
 
 
@@ -458,6 +460,10 @@ def _read_state(path: Path) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
         return data
+    except RecursionError:
+        raise StateFileError(
+            f"cannot read state file {path}: nested too deeply; fix or move it (left untouched)"
+        ) from None
     except (OSError, ValueError) as error:
         raise StateFileError(
             f"cannot read state file {path}: {error}; fix or move it (it was left untouched)"

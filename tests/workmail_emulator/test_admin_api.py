@@ -347,3 +347,18 @@ def test_unknown_admin_path_gives_404(world: World) -> None:
 def test_admin_json_body_that_is_not_json_gives_400(world: World) -> None:
     resp = raw_call(world.emu.url, None, b"{nope", auth=None, path="/_emulator/seed")
     assert resp.status == 400
+
+
+def test_a_seed_with_a_part_of_the_wrong_type_answers_400_and_applies_nothing() -> None:
+    with running() as emu:
+        status, body = emu.admin(
+            "POST", "/_emulator/seed", {"organizations": [{"alias": "fine"}, {"alias": "c", "domains": [{"name": 5}]}]}
+        )
+        assert status == 400 and "invalid seed" in body["error"], body
+        assert emu.admin("GET", "/_emulator/state")[1]["organizations"] == [], "not even the first organization"
+
+
+def test_a_page_size_of_zero_is_refused() -> None:
+    with running() as emu:
+        status, body = emu.admin("POST", "/_emulator/settings", {"page_size": 0})
+        assert status == 400 and "page_size must be from 1 to 1000" in body["error"], body

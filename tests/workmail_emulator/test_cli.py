@@ -24,6 +24,9 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from workmail_emulator import Emulator
+from workmail_emulator.server import StateFileError
+
 from .emulator_testlib import raises_code, standard_seed
 
 if TYPE_CHECKING:
@@ -314,3 +317,18 @@ def test_help_exits_zero(tmp_path: Path) -> None:
     assert out.returncode == 0
     for flag in ("--port", "--state-file", "--seed", "--access-key", "--setting"):
         assert flag in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        (json.dumps({"version": 1, "organizations": [{"id": 5, "alias": [], "domains": {}, "entities": {}}]}), "field"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ],
+)
+def test_a_state_file_of_the_wrong_shape_is_refused_and_left_untouched(tmp_path: Path, text: str, why: str) -> None:
+    state = tmp_path / "state.json"
+    state.write_text(text)
+    with pytest.raises(StateFileError, match=why):
+        Emulator(state_file=state)
+    assert state.read_text() == text
