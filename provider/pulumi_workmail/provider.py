@@ -203,7 +203,7 @@ class Deadline:
 
     def retry(self, attempt: Callable[[], T], retry_on: Callable[[WorkMailProviderError], bool]) -> T:
         """``attempt`` until it succeeds, fails for good, or the wait is used up. A wait says what it waits
-        for as it goes (every ``progress_every`` seconds), and one that ran out says so, naming the setting."""
+        for as it goes (about every 10 s), and one that ran out says so, naming the setting."""
         started = last_note = time.monotonic()
         every = min(PROGRESS_EVERY_SECONDS, max(1.0, self.seconds / 4))
         while True:
