@@ -100,7 +100,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, stop)
     emulator.serve_forever()
     emulator.httpd.server_close()
-    emulator.save()
+    try:
+        emulator.save()
+    except StateFileError as error:
+        print(f"workmail-emulator: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -18,7 +18,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -49,7 +49,7 @@ REQUEST_TIMEOUT_SECONDS = 60.0
 
 
 class StateFileError(Exception):
-    """The state file exists but cannot be used; it is left untouched."""
+    """The state file cannot be used: unreadable at start (left untouched), or unwritable (change undone)."""
 
 
 @dataclass
@@ -142,6 +142,7 @@ class Emulator:
         self.rng = random.Random()
         self._meta_lock = threading.Lock()
         self._save_lock = threading.Lock()
+        self._saved: str | None = None
         self.seed_result: dict[str, Any] | None = None
         fresh = True
         if self.state_file is not None and self.state_file.exists():
@@ -186,24 +187,47 @@ class Emulator:
         self.save()
 
     def save(self) -> None:
-        """Write state atomically (temp file, fsync, rename) so a crash never leaves a torn file."""
+        """Write state atomically (temp file, fsync, rename) so a crash never leaves a torn file.
+
+        A write the disk refuses is undone in memory too, so what the emulator answers always matches
+        what it would load after a restart; the caller gets a ``StateFileError`` to answer with."""
         if self.state_file is None:
             return
         # One lock order everywhere, the backend's first: admin calls save while holding it.
         with self.backend.lock, self._save_lock:
             data = json.dumps(self.backend.to_json(), indent=1, sort_keys=True)
-            directory = self.state_file.parent
-            directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".state-", dir=directory)
+            if data == self._saved:
+                return
             try:
-                with os.fdopen(fd, "w") as handle:
-                    handle.write(data)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp, self.state_file)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+                self._write(data)
+            except OSError as error:
+                if self._saved is not None:
+                    self.backend.load_json(json.loads(self._saved))
+                reason = error.strerror or str(error)
+                raise StateFileError(
+                    f"the emulator cannot write its state file {self.state_file} ({reason}); "
+                    "the change was not applied: free space or fix the permissions, then retry"
+                ) from None
+            self._saved = data
+
+    def _write(self, data: str) -> None:
+        assert self.state_file is not None
+        directory = self.state_file.parent
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".state-", dir=directory)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.state_file)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def writing(self) -> AbstractContextManager[object]:
+        """Held around a WorkMail call and its save, so a refused save undoes exactly that call."""
+        return self.backend.lock if self.state_file is not None else nullcontext()
 
     def client(self, max_attempts: int = 1, **kwargs: Any) -> WorkMailClient:
         """A real boto3 WorkMail client for this emulator: dummy credentials, or the first configured ones
@@ -401,9 +425,13 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             emulator.check_auth("POST", self.path, self.headers, raw)
             params = parse_body(self.headers.get("Content-Type"), raw)
-            result, mutating = dispatch(emulator.backend, name, params)
-            if mutating:
-                emulator.backend.notify_changed()
+            with emulator.writing():
+                result, mutating = dispatch(emulator.backend, name, params)
+                if mutating:
+                    emulator.backend.notify_changed()
+        except StateFileError as error:
+            self._send_error(exc.WorkMailError(str(error), code="InternalFailure", status=500))
+            return
         except exc.WorkMailError as error:
             self._send_error(error)
             return
@@ -437,6 +465,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             body = json.loads(raw) if raw.strip() else None
             status, answer = self.server.emulator.handle_admin(method, self.path.split("?")[0], body)
+        except StateFileError as error:
+            status, answer = 500, {"error": str(error)}
         except (ValueError, TypeError, RecursionError) as error:
             status, answer = 400, {"error": str(error) or type(error).__name__}
         except Exception as error:  # a bug in the emulator still gets an answer

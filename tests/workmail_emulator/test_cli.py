@@ -24,7 +24,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from workmail_emulator import Emulator
+from workmail_emulator import Emulator, running
 from workmail_emulator.server import StateFileError
 
 from .emulator_testlib import raises_code, standard_seed
@@ -332,3 +332,82 @@ def test_a_state_file_of_the_wrong_shape_is_refused_and_left_untouched(tmp_path:
     with pytest.raises(StateFileError, match=why):
         Emulator(state_file=state)
     assert state.read_text() == text
+
+
+def _make_unwritable(state: Path) -> None:
+    """A disk that refuses writes, even for root: the state file's directory becomes a plain file."""
+    for path in state.parent.iterdir():
+        path.unlink()
+    state.parent.rmdir()
+    state.parent.write_text("")
+
+
+def _make_writable(state: Path) -> None:
+    state.parent.unlink()
+    state.parent.mkdir()
+
+
+def test_a_write_the_state_file_cannot_take_is_refused_and_not_applied(tmp_path: Path) -> None:
+    state = tmp_path / "data" / "state.json"
+    state.parent.mkdir()
+    seed = {
+        "organizations": [
+            {
+                "alias": "disk",
+                "domains": [{"name": "disk.example"}],
+                "users": [{"name": "ann", "email": "ann@disk.example"}],
+            }
+        ]
+    }
+    with running(seed=seed, state_file=state) as emulator:
+        assert emulator.seed_result is not None
+        org = emulator.seed_result["organizations"]["disk"]["id"]
+        ann = emulator.seed_result["organizations"]["disk"]["users"]["ann"]
+        wm = emulator.client()
+        _make_unwritable(state)
+        with raises_code("InternalFailure") as refused:
+            wm.create_alias(OrganizationId=org, EntityId=ann, Alias="a2@disk.example")
+        assert "state file" in str(refused.value) and "not applied" in str(refused.value)
+        status, answer = emulator.admin("POST", "/_emulator/seed", {"organizations": [{"alias": "more"}]})
+        assert status == 500 and "state file" in answer["error"], answer
+        # Memory agrees with the disk: neither the alias nor the seed is there.
+        assert wm.list_aliases(OrganizationId=org, EntityId=ann)["Aliases"] == []
+        assert [o["Alias"] for o in wm.list_organizations()["OrganizationSummaries"]] == ["disk"]
+        _make_writable(state)
+        wm.create_alias(OrganizationId=org, EntityId=ann, Alias="a2@disk.example")
+        assert "a2@disk.example" in state.read_text()
+    assert "a2@disk.example" in state.read_text()
+
+
+def test_sigterm_with_an_unwritable_state_file_exits_without_a_traceback(
+    spawn: Callable[..., Server], tmp_path: Path
+) -> None:
+    state = tmp_path / "data" / "state.json"
+    state.parent.mkdir()
+    server = spawn("--port", "0", "--state-file", str(state))
+    url = server.read_url()
+    wm = server.client(url)
+    wm.create_organization(Alias="before")
+    _make_unwritable(state)
+    with raises_code("InternalFailure"):
+        wm.create_organization(Alias="after")
+    rc, err = server.stop()
+    assert "Traceback" not in err, err
+    assert rc == 0, err
+
+
+def test_sigterm_that_cannot_save_the_last_change_says_so_in_one_line(
+    spawn: Callable[..., Server], tmp_path: Path
+) -> None:
+    state = tmp_path / "data" / "state.json"
+    state.parent.mkdir()
+    server = spawn("--port", "0", "--state-file", str(state))
+    url = server.read_url()
+    status, _ = _admin(url, "POST", "/_emulator/settings", {"page_size": 7})  # saved only at exit
+    assert status == 200
+    _make_unwritable(state)
+    rc, err = server.stop()
+    assert rc == 1
+    assert "Traceback" not in err
+    assert err.strip().splitlines() == [f"workmail-emulator: {err.strip().split(': ', 1)[1]}"]
+    assert "cannot write its state file" in err
