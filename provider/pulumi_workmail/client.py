@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 
 from .errors import Context, WorkMailProviderError, email_in_use, translate
 from .validation import identifier_kind
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 
 USER_AGENT = "pulumi-workmail/0.1"
 ENTITY_NOT_FOUND = "EntityNotFoundException"
+MALFORMED_ANSWER = "MalformedAnswer"
+ENTITY_STATES = ("ENABLED", "DISABLED", "DELETED")
 # Describe call and id member per entity type.
 DESCRIBE = {
     "USER": ("describe_user", "UserId"),
@@ -71,6 +74,18 @@ def workmail_client(region: str | None, profile: str | None) -> WorkMailClient:
             client = session.client("workmail", config=config)
             _CLIENTS[key] = client
         return client
+
+
+def _address_like(value: object) -> bool:
+    """Loose on purpose: WorkMail may hold addresses our input rules refuse, but never one with spaces or
+    control characters."""
+    return (
+        isinstance(value, str)
+        and 3 <= len(value) <= 320
+        and "@" in value
+        and value.isprintable()
+        and not any(c.isspace() for c in value)
+    )
 
 
 def client_count() -> int:
@@ -159,6 +174,7 @@ class WorkMail:
         self.client = client
         self.organization_id = organization_id
         self.region = str(getattr(client.meta, "region_name", None) or "the configured region")
+        self.endpoint = str(getattr(client.meta, "endpoint_url", None) or "")
 
     def read(self, entity_type: str, entity_id: str) -> LiveEntity:
         """Describe one entity, or answer from a listing when many reads of its kind arrive together.
@@ -246,25 +262,47 @@ class WorkMail:
             listing.written.add(entity.id)
 
     def context(self, operation: str, entity: str = "", email: str = "", owner: str = "") -> Context:
-        return Context(operation, self.organization_id, self.region, entity, email, owner)
+        return Context(operation, self.organization_id, self.region, entity, email, owner, endpoint=self.endpoint)
+
+    def _malformed(self, method: str, what: str) -> WorkMailProviderError:
+        """An answer no WorkMail gives: waiting or retrying cannot help, the endpoint is probably wrong."""
+        operation = self.client.meta.method_to_api_mapping.get(method, method)
+        return WorkMailProviderError(
+            f"The answer to {operation} from {self.endpoint or 'the endpoint'} is not a WorkMail answer "
+            f"({what}); check that AWS_ENDPOINT_URL_WORKMAIL (or AWS_ENDPOINT_URL) points at WorkMail, "
+            "then run again.",
+            code=MALFORMED_ANSWER,
+        )
 
     def _call(self, method: str, ctx: Context, **params: Any) -> dict[str, Any]:
         try:
             result: dict[str, Any] = getattr(self.client, method)(OrganizationId=self.organization_id, **params)
-            return result
-        except Exception as error:
+        except (ClientError, BotoCoreError) as error:
             raise translate(error, ctx) from None
+        except Exception as error:  # raised while botocore parsed an answer of the wrong shape
+            raise self._malformed(method, f"it could not be read: {type(error).__name__}") from None
+        if not isinstance(result, dict):
+            raise self._malformed(method, "it is not a JSON object")
+        return result
 
     def describe(self, entity_type: str, identifier: str) -> LiveEntity:
         method, member = DESCRIBE[entity_type]
         ctx = self.context(f"read {entity_type.lower()} {identifier}", entity=identifier)
         answer = self._call(method, ctx, **{member: identifier})
+        state, email = answer.get("State"), answer.get("Email")
+        if state not in ENTITY_STATES:
+            raise self._malformed(method, "it has no State" if state is None else f"its State is {state!r}")
+        if email is not None and not _address_like(email):
+            raise self._malformed(method, "its Email is not an address")
+        for key in (member, "Name"):
+            if not isinstance(answer.get(key, ""), str):
+                raise self._malformed(method, f"its {key} is not a string")
         return LiveEntity(
             id=str(answer.get(member) or identifier),
             type=entity_type,
             name=str(answer.get("Name") or ""),
-            state=str(answer.get("State") or ""),
-            email=answer.get("Email"),
+            state=str(state),
+            email=email,
         )
 
     def find(self, identifier: str) -> LiveEntity:
@@ -292,7 +330,10 @@ class WorkMail:
         ctx = self.context(f"list the aliases of {entity.label()}", entity.label())
         found: set[str] = set()
         for page in self._pages("list_aliases", ctx, EntityId=entity.id):
-            found.update(str(alias).lower() for alias in page.get("Aliases", []))
+            aliases = page.get("Aliases", [])
+            if not isinstance(aliases, list):
+                raise self._malformed("list_aliases", "its Aliases is not a list")
+            found.update(str(alias).lower() for alias in aliases)
         return found
 
     def set_primary(self, entity: LiveEntity, email: str) -> None:

@@ -52,6 +52,7 @@ class Context:
     email: str = ""
     owner: str = ""  # who holds ``email`` when it is in use, e.g. "group sales (…)"
     owner_primary: bool | None = None  # whether ``email`` is the holder's primary address (None: unknown)
+    endpoint: str = ""  # the URL the client calls, for messages about an endpoint that is not WorkMail
 
 
 _AUTH_CODES = {
@@ -67,6 +68,7 @@ _AUTH_CODES = {
 _EXPIRED_CODES = {"ExpiredTokenException", "ExpiredToken", "RequestExpired", "TokenRefreshRequired"}
 _THROTTLE_CODES = {"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded"}
 _SERVER_CODES = {"InternalFailure", "InternalServerError", "ServiceUnavailable", "InternalError"}
+MESSAGE_MAX = 300  # characters of an error message quoted from the answer
 _KEY_LIKE = re.compile(r"\b(?:AKIA|ASIA|AROA|AIDA)[A-Z0-9]{12,}\b")
 _SECRET_ENV = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 
@@ -145,6 +147,8 @@ def _client_error(error: ClientError, ctx: Context) -> WorkMailProviderError:
     info = error.response.get("Error", {})
     code = str(info.get("Code", "Unknown"))
     aws_message = " ".join(scrub(str(info.get("Message") or "")).split()).rstrip(".")
+    if len(aws_message) > MESSAGE_MAX:  # an endpoint that is not WorkMail may answer with a whole page
+        aws_message = aws_message[: MESSAGE_MAX - 1] + "…"
     attempts = int(error.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)) + 1
     tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
     org = ctx.organization_id
@@ -233,5 +237,11 @@ def _client_error(error: ClientError, ctx: Context) -> WorkMailProviderError:
         return fail(
             f"WorkMail had an internal error ({code}) after {tries} while trying to {ctx.operation}; run again.",
             retryable=True,
+        )
+    if code.isdigit():  # botocore found no error code in the body, only the HTTP status
+        return fail(
+            f"The endpoint {ctx.endpoint or 'in use'} answered {error.operation_name} with HTTP {code} and no "
+            f"WorkMail error, so it may not be WorkMail ({aws_message or 'empty body'}); check "
+            "AWS_ENDPOINT_URL_WORKMAIL (or AWS_ENDPOINT_URL) and the region, then run again."
         )
     return fail(f"WorkMail {error.operation_name} failed with {code} while trying to {ctx.operation}: {aws_message}.")

@@ -8,9 +8,11 @@ WorkMail itself (through a separate boto3 client). Request budgets are measured 
 
 from __future__ import annotations
 
+import http.server
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -1088,6 +1090,84 @@ def test_nothing_listening_at_the_endpoint_fails_without_waiting_out_the_timeout
         create(world, "alice", "alice.new@example.com", wait_timeout_seconds=3600)
     assert caught.value.code == "ConnectionError" and not caught.value.retryable
     assert "Could not reach WorkMail" in caught.value.message
+
+
+class _NotWorkMail(http.server.BaseHTTPRequestHandler):
+    """An endpoint that answers every call with the same canned reply (``server.reply``)."""
+
+    server: _CannedServer
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        status, content_type, body = self.server.reply
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class _CannedServer(http.server.ThreadingHTTPServer):
+    reply: tuple[int, str, bytes]
+
+
+@pytest.fixture
+def not_workmail(monkeypatch: pytest.MonkeyPatch) -> Iterator[_CannedServer]:
+    """The endpoint points at a server that is not WorkMail (or a WorkMail answering nonsense)."""
+    server = _CannedServer(("127.0.0.1", 0), _NotWorkMail)
+    server.reply = (200, "application/x-amz-json-1.1", b"{}")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_WORKMAIL", f"http://127.0.0.1:{server.server_address[1]}")
+    monkeypatch.setattr(client_module, "_CLIENTS", {})
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+_JSON = "application/x-amz-json-1.1"
+
+
+@pytest.mark.timeout(60)  # an answer taken for "not enabled yet" would wait out the hour below
+@pytest.mark.parametrize(
+    ("content_type", "body", "why"),
+    [
+        (_JSON, b"{}", "it has no State"),
+        ("text/html", b"<html><body>Welcome</body></html>", "it has no State"),
+        (_JSON, b'{"UserId": "u-1", "State": "ASLEEP", "Name": "al"}', "its State is 'ASLEEP'"),
+        (_JSON, b'{"UserId": "u-1", "State": "ENABLED", "Name": "al", "Email": 5}', "its Email is not an address"),
+        (_JSON, b'{"UserId": "u-1", "State": "ENABLED", "Name": "al", "Email": "a\\nb@x.com"}', "its Email is not"),
+        (_JSON, b'{"UserId": "u-1", "State": "ENABLED", "Name": ["al"]}', "its Name is not a string"),
+        (_JSON, b'{"UserId": 7, "State": "ENABLED", "Name": "al"}', "its UserId is not a string"),
+        (_JSON, b"[1, 2]", "could not be read"),
+    ],
+)
+def test_a_describe_answer_that_is_not_workmail_fails_at_once_naming_the_endpoint(
+    world: World, not_workmail: _CannedServer, content_type: str, body: bytes, why: str
+) -> None:
+    not_workmail.reply = (200, content_type, body)
+    with pytest.raises(WorkMailProviderError) as caught:
+        create(world, "12345678-1234-1234-1234-123456789012", "alice.new@example.com", wait_timeout_seconds=3600)
+    error = caught.value
+    assert error.code == "MalformedAnswer" and not error.retryable
+    assert why in error.message, error.message
+    assert f"127.0.0.1:{not_workmail.server_address[1]}" in error.message
+    assert "AWS_ENDPOINT_URL_WORKMAIL" in error.message
+
+
+@pytest.mark.timeout(60)
+def test_an_endpoint_answering_a_bare_http_error_is_named_as_probably_not_workmail(
+    world: World, not_workmail: _CannedServer
+) -> None:
+    not_workmail.reply = (404, "text/html", b"<html>Not Found</html>")
+    with pytest.raises(WorkMailProviderError) as caught:
+        create(world, "12345678-1234-1234-1234-123456789012", "alice.new@example.com", wait_timeout_seconds=3600)
+    message = caught.value.message
+    assert not caught.value.retryable
+    assert "HTTP 404" in message and "may not be WorkMail" in message, message
+    assert f"127.0.0.1:{not_workmail.server_address[1]}" in message
 
 
 def test_a_wait_says_what_it_waits_for_and_its_end_names_wait_timeout_seconds(
