@@ -133,15 +133,15 @@ def program():
                            email=f"{name}@new.example", wait_timeout_seconds=5)
 stack = OfflineStack(spec["stack"], project_name="reliability", program=program, state_dir=spec["state_dir"],
                      env=spec["env"])
-stack.up()
+stack.up(on_output=lambda line: print(line, flush=True))
 """
 
 
 def test_runner_killed_mid_up_then_up_and_destroy_restore_every_true_original(
     emulator: Emulator, tmp_path: Path, aws_isolated: dict[str, str], figures: Figures
 ) -> None:
-    """The runner saves its state when an operation ends, so a SIGKILL loses every step of that up; the
-    provider's journal notes outlive it, so the next up records the true originals anyway."""
+    """The runner writes each step to disk as it completes, as the engine checkpoints, so a SIGKILL keeps
+    every create it reported; the provider's journal notes cover the writes it had not reported yet."""
     fleet = Fleet(emulator, tmp_path / "state", 12)
     fleet.declare_all("new.example")
     spec = tmp_path / "spec.json"
@@ -158,18 +158,39 @@ def test_runner_killed_mid_up_then_up_and_destroy_restore_every_true_original(
     )
     fleet.admin.fault(operation="DescribeUser", latency_ms=300)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "provider"), str(REPO)])}
-    runner = subprocess.Popen([sys.executable, "-c", RUNNER_SCRIPT, str(spec)], env=env)
+    runner = subprocess.Popen(
+        [sys.executable, "-c", RUNNER_SCRIPT, str(spec)], env=env, stdout=subprocess.PIPE, text=True
+    )
+    printed: list[str] = []
+
+    def read() -> None:
+        assert runner.stdout is not None
+        printed.extend(runner.stdout)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+
+    def reported() -> set[str]:
+        return {line.split()[2] for line in list(printed) if line.rstrip().endswith(" create") and ":dynamic" in line}
+
     try:
         deadline = time.monotonic() + 120
-        while fleet.admin.stats().get("UpdatePrimaryEmailAddress", 0) < 4:
-            assert runner.poll() is None and time.monotonic() < deadline, "the up ended before 4 writes"
+        while len(reported()) < 2:
+            assert runner.poll() is None and time.monotonic() < deadline, "the up ended before 2 creates"
             time.sleep(0.01)
     finally:
         runner.kill()
         runner.wait()
+        reader.join(timeout=10)
     fleet.admin.clear_faults()
     written = fleet.admin.stats().get("UpdatePrimaryEmailAddress", 0)
     assert written < len(fleet.names), "killed mid-way"
+    created = reported()
+    recorded = fleet.state()
+    assert created <= set(recorded), f"reported as created but not on disk: {sorted(created - set(recorded))}"
+    for name in created:
+        entity = output(recorded[name], "entity_id")
+        assert output(recorded[name], "original_email") == fleet.originals[entity]
     time.sleep(1.0)  # the provider server notices its runner is gone and ends
 
     fleet.stack.up()
@@ -182,4 +203,5 @@ def test_runner_killed_mid_up_then_up_and_destroy_restore_every_true_original(
         operations_attempted=len(fleet.names),
         operations_converged=len(fleet.names),
         originals_restored=len(fleet.originals),
+        recorded_before_kill=len(created),
     )

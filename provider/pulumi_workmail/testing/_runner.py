@@ -33,8 +33,9 @@ resource's state is left as it was.
 Where it differs from the engine (reference section 3.4), so results can be trusted only that far:
 
 - scheduling: no separate preview pass before ``up``/``destroy``/``refresh`` (as with the Automation API,
-  which passes ``--skip-preview``); state is saved when an operation ends (also on failure), not after
-  every step, and there is no pending-operation tracking, cancellation or partial-failure state
+  which passes ``--skip-preview``); each completed step is appended to a step log beside the state file and
+  the whole state is written when an operation ends (also on failure), where the engine rewrites its
+  checkpoint after every step; there is no pending-operation tracking, cancellation or partial-failure state
   (``initErrors``); delete ordering uses dependencies, property dependencies, parents and ``deleted_with``,
   but delete-before-replace does not replace dependents;
 - options: ``protect``, ``retain_on_delete``, ``delete_before_replace``, ``replace_on_changes`` (top-level
@@ -105,6 +106,7 @@ from ._state import (
     ResourceOptions,
     ResourceState,
     StackState,
+    StepLog,
     load_state,
     save_state,
     state_path,
@@ -498,8 +500,10 @@ class _Deployment:
         provider_env: Mapping[str, str],
         python: str,
         on_output: Callable[[str], None] | None,
+        step_log: StepLog | None = None,
     ) -> None:
         self.kind = kind
+        self.step_log = step_log
         self.dry_run = kind == "preview"
         self.project = state.project
         self.stack = state.stack
@@ -573,8 +577,15 @@ class _Deployment:
         with self._lock:
             if apply is not None:
                 apply()
+                self._log_step(urn)
             self.steps.append(step)
             self._emit_locked(_render_step(step))
+
+    def _log_step(self, urn: str) -> None:
+        """Put the step's outcome on disk (under ``_lock``, so lines follow the snapshot's order)."""
+        if self.step_log is not None and not self.dry_run:
+            records = [self.current[urn]] if urn in self.current else []
+            self.step_log.record(urn, records + [record for record in self.pending if record.urn == urn])
 
     # -- failures -----------------------------------------------------------------------------
 
@@ -632,6 +643,10 @@ class _Deployment:
 
     def _provider_urn(self) -> str:
         return f"urn:pulumi:{self.stack}::{self.project}::pulumi:providers:pulumi-python::default"
+
+    def close_step_log(self) -> None:
+        if self.step_log is not None:
+            self.step_log.close()
 
     def stop_provider(self) -> None:
         with self._server_lock:
@@ -927,6 +942,7 @@ class _Deployment:
             record = self.current.get(urn)
             if record is not None and not record.custom and not self.dry_run and urn in self._registered_set:
                 self.current[urn] = replace(record, outputs=outputs)
+                self._log_step(urn)
 
     # -- deletes ------------------------------------------------------------------------------
 
@@ -1540,6 +1556,7 @@ class OfflineStack:
             provider_env=self._provider_env(),
             python=self._python,
             on_output=on_output,
+            step_log=None if kind == "preview" else StepLog(self.state_file),
         )
         deployment.emit(f"{RUNNER_HEADER}: {kind} of stack {self.name!r}, project {self.project_name!r}")
         deployment.emit(f"{_HEADINGS[kind]} ({self.name}):")
@@ -1579,6 +1596,7 @@ class OfflineStack:
         finally:
             deployment.stop_provider()
             if kind != "preview":
+                deployment.close_step_log()
                 state.resources = deployment.saved()
                 save_state(self.state_file, state)
         return (deployment, *self._finish_output(deployment, kind, clock), started)
@@ -1596,6 +1614,7 @@ class OfflineStack:
                 deployment.delete_all()
         finally:
             deployment.stop_provider()
+            deployment.close_step_log()
             state.resources = deployment.saved()
             save_state(self.state_file, state)
         return (deployment, *self._finish_output(deployment, kind, clock), started)
