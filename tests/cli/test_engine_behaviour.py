@@ -6,8 +6,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
+import sys
+import sysconfig
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +20,7 @@ import pytest
 
 from workmail_emulator import Emulator
 
+from ..pulumi_cli import REPO
 from .conftest import ORG, Project, program_project
 
 # A program whose resources come from stack config `resources`: {name: EntityPrimaryEmail arguments}.
@@ -189,12 +193,32 @@ def test_up_and_destroy_converge_serially_and_in_parallel(program: Project, para
     assert primaries(program, names) == {n: f"{n}@old.example" for n in names}
 
 
-def test_pulumi_import_changes_nothing(program: Project) -> None:
-    """The CLI's import reaches the Python dynamic provider with no inputs; it must fail and write nothing."""
+def installed_as_from_the_wheel(project: Project) -> None:
+    """Give the project a virtualenv of its own that sees this one's packages (the editable pulumi-workmail
+    too) and the interpreter-start hook the wheel installs, which an editable install cannot place."""
+    venv = project.directory / ".venv"
+    venv.unlink()
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    site_packages = Path(sysconfig.get_path("purelib", vars={"base": str(venv)}))
+    ours = sysconfig.get_path("purelib")
+    (site_packages / "_this_test_run.pth").write_text(f"import site; site.addsitedir({ours!r})\n")
+    shutil.copy(REPO / "provider" / "pulumi_workmail_import_hint.pth", site_packages)
+
+
+def test_pulumi_import_points_at_adopt_on_create_and_changes_nothing(program: Project) -> None:
+    """The CLI's import reaches the Python dynamic provider with no properties; the SDK would answer with
+    a KeyError traceback. It must fail with advice and write nothing."""
+    installed_as_from_the_wheel(program)
     declare(program, primary={"entity_id": "alice", "email": "alice@example.com"})
     program.reset_stats()
     alice = f"{ORG}/{program.user_id('alice')}"
-    program.pulumi("import", "pulumi-python:dynamic/workmail:EntityPrimaryEmail", "primary", alice, "--yes", ok=False)
+    done = program.pulumi(
+        "import", "pulumi-python:dynamic/workmail:EntityPrimaryEmail", "primary", alice, "--yes", ok=False
+    )
+    text = done.stdout + done.stderr
+    assert "pulumi import cannot import resources of Python dynamic providers" in text, text
+    assert "declare the resource in the program instead" in text
+    assert "Traceback" not in text and "KeyError" not in text, text
     assert program.resources() == []
     assert program.calls().get("UpdatePrimaryEmailAddress", 0) == 0
 
