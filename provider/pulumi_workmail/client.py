@@ -11,7 +11,7 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -19,38 +19,33 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .errors import Context, WorkMailProviderError, email_in_use, translate
+from .errors import Context, WorkMailProviderError, email_in_use, problem, translate
+from .terms import Code, EntityState, EntityType, LiveEntity
 from .validation import identifier_kind
 
 if TYPE_CHECKING:
     from mypy_boto3_workmail import WorkMailClient
 
 USER_AGENT = "pulumi-workmail/0.1"
-ENTITY_NOT_FOUND = "EntityNotFoundException"
-MALFORMED_ANSWER = "MalformedAnswer"
-ENTITY_STATES = ("ENABLED", "DISABLED", "DELETED")
-# Describe call and id member per entity type.
-DESCRIBE = {
-    "USER": ("describe_user", "UserId"),
-    "GROUP": ("describe_group", "GroupId"),
-    "RESOURCE": ("describe_resource", "ResourceId"),
-}
+ENTITY_NOT_FOUND = Code.ENTITY_NOT_FOUND
+USER, GROUP, RESOURCE = EntityType.USER, EntityType.GROUP, EntityType.RESOURCE
+# The id member of each type's Describe answer.
+ID_MEMBER = {USER: "UserId", GROUP: "GroupId", RESOURCE: "ResourceId"}
 # Which Describe calls can answer an identifier of each shape, most likely first.
 LOOKUP_ORDER = {
-    "resource_id": ("RESOURCE",),
-    "uuid": ("USER", "GROUP"),
-    "sid": ("USER", "GROUP"),
-    "email": ("USER", "GROUP", "RESOURCE"),
-    "name": ("USER", "GROUP", "RESOURCE"),
+    "resource_id": (RESOURCE,),
+    "uuid": (USER, GROUP),
+    "sid": (USER, GROUP),
+    "email": (USER, GROUP, RESOURCE),
+    "name": (USER, GROUP, RESOURCE),
 }
 
 # Listing: one List* page of 100 answers up to 100 reads of a refresh, a destroy or an update.
 LIST_CALLS = {
-    "USER": ("list_users", "Users"),
-    "GROUP": ("list_groups", "Groups"),
-    "RESOURCE": ("list_resources", "Resources"),
+    USER: ("list_users", "Users"),
+    GROUP: ("list_groups", "Groups"),
+    RESOURCE: ("list_resources", "Resources"),
 }
-BATCH_ENV = "PULUMI_WORKMAIL_BATCH_READS"
 BATCH_AFTER = 3  # reads of one organization and type within the window before listing pays off
 BATCH_WINDOW = 10.0  # seconds in which those reads must fall
 LISTING_TTL = 30.0  # seconds a listing answers reads (one refresh or destroy pass)
@@ -88,24 +83,15 @@ def _address_like(value: object) -> bool:
     )
 
 
+def _state(value: object) -> EntityState | None:
+    """WorkMail's state, or None for one no WorkMail sends."""
+    return EntityState(value) if isinstance(value, str) and value in EntityState.__members__ else None
+
+
 def client_count() -> int:
     """How many clients this process has built (the benchmarks show it stays at one)."""
     with _CLIENTS_LOCK:
         return len(_CLIENTS)
-
-
-@dataclass(frozen=True)
-class LiveEntity:
-    """What WorkMail says about an entity right now."""
-
-    id: str
-    type: str
-    name: str
-    state: str
-    email: str | None
-
-    def label(self) -> str:
-        return f"{self.type.lower()} {self.name} ({self.id})"
 
 
 @dataclass
@@ -137,7 +123,7 @@ def _index(entities: Collection[LiveEntity]) -> dict[str, LiveEntity]:
     same name or address.
     """
     index: dict[str, LiveEntity] = {}
-    for entity in sorted(entities, key=lambda e: e.state == "ENABLED"):
+    for entity in sorted(entities, key=lambda e: e.enabled):
         if entity.name:
             index[f"name:{entity.name.lower()}"] = entity
         if entity.email:
@@ -157,11 +143,13 @@ def _lookup(index: dict[str, LiveEntity], identifier: str) -> LiveEntity | None:
 
 
 # Per client (weakly, so a discarded client takes its listings along), per (organization, type).
-_LISTINGS: weakref.WeakKeyDictionary[WorkMailClient, dict[tuple[str, str], _Listing]] = weakref.WeakKeyDictionary()
+_LISTINGS: weakref.WeakKeyDictionary[WorkMailClient, dict[tuple[str, EntityType], _Listing]] = (
+    weakref.WeakKeyDictionary()
+)
 _LISTINGS_LOCK = threading.Lock()
 
 
-def _listing(client: WorkMailClient, organization_id: str, entity_type: str) -> _Listing:
+def _listing(client: WorkMailClient, organization_id: str, entity_type: EntityType) -> _Listing:
     with _LISTINGS_LOCK:
         per_client = _LISTINGS.setdefault(client, {})
         return per_client.setdefault((organization_id, entity_type), _Listing())
@@ -170,13 +158,14 @@ def _listing(client: WorkMailClient, organization_id: str, entity_type: str) -> 
 class WorkMail:
     """WorkMail calls for one organization, each translated into a ``WorkMailProviderError`` on failure."""
 
-    def __init__(self, client: WorkMailClient, organization_id: str) -> None:
+    def __init__(self, client: WorkMailClient, organization_id: str, *, batch_reads: bool = True) -> None:
         self.client = client
         self.organization_id = organization_id
+        self.batch_reads = batch_reads
         self.region = str(getattr(client.meta, "region_name", None) or "the configured region")
         self.endpoint = str(getattr(client.meta, "endpoint_url", None) or "")
 
-    def read(self, entity_type: str, entity_id: str) -> LiveEntity:
+    def read(self, entity_type: EntityType, entity_id: str) -> LiveEntity:
         """Describe one entity, or answer from a listing when many reads of its kind arrive together.
 
         A refresh or destroy of N resources then costs about N/100 List* pages instead of N Describe
@@ -186,13 +175,13 @@ class WorkMail:
         cached = self._from_listing(entity_type, entity_id, by_id_only=True)
         return cached if cached is not None else self.describe(entity_type, entity_id)
 
-    def _from_listing(self, entity_type: str, identifier: str, *, by_id_only: bool) -> LiveEntity | None:
+    def _from_listing(self, entity_type: EntityType, identifier: str, *, by_id_only: bool) -> LiveEntity | None:
         """The listing's entry for ``identifier`` once batching pays off; None means "ask Describe".
 
         Counts this lookup towards batching, fetches the listing (single flight) when it is due, and never
         answers for an entity this process has written to.
         """
-        if os.environ.get(BATCH_ENV, "1") == "0":
+        if not self.batch_reads:
             return None
         listing = _listing(self.client, self.organization_id, entity_type)
         now = time.monotonic()
@@ -219,9 +208,9 @@ class WorkMail:
                 return None
             return found
 
-    def _list(self, entity_type: str) -> dict[str, LiveEntity]:
+    def _list(self, entity_type: EntityType) -> dict[str, LiveEntity]:
         method, key = LIST_CALLS[entity_type]
-        ctx = self.context(f"list the {entity_type.lower()}s of the organization")
+        ctx = self.context(f"list the {entity_type.noun}s of the organization")
         found: dict[str, LiveEntity] = {}
         for page in self._pages(method, ctx, PaginationConfig={"PageSize": 100}):
             for item in page.get(key, []):
@@ -232,7 +221,7 @@ class WorkMail:
                     entity_id,
                     entity_type,
                     str(item.get("Name") or ""),
-                    str(item.get("State") or ""),
+                    _state(item.get("State")),
                     item.get("Email") if isinstance(item.get("Email"), str) else None,
                 )
                 found[entity.id] = entity
@@ -247,11 +236,8 @@ class WorkMail:
             )
             for number, page in enumerate(pages, 1):
                 if number > MAX_PAGES:
-                    raise WorkMailProviderError(
-                        f"WorkMail kept answering {method} with more pages after {MAX_PAGES} while trying to "
-                        f"{ctx.operation}; check AWS_ENDPOINT_URL_WORKMAIL points at WorkMail, then run again.",
-                        code="PaginationError",
-                    )
+                    api = self.client.meta.method_to_api_mapping.get(method, method)
+                    raise problem(Code.PAGINATION, api=api, pages=MAX_PAGES, operation=ctx.operation)
                 yield page
         except Exception as error:
             raise translate(error, ctx) from None
@@ -264,44 +250,49 @@ class WorkMail:
     def context(self, operation: str, entity: str = "", email: str = "", owner: str = "") -> Context:
         return Context(operation, self.organization_id, self.region, entity, email, owner, endpoint=self.endpoint)
 
-    def _malformed(self, method: str, what: str) -> WorkMailProviderError:
+    def _malformed(self, api: str, what: str) -> WorkMailProviderError:
         """An answer no WorkMail gives: waiting or retrying cannot help, the endpoint is probably wrong."""
-        operation = self.client.meta.method_to_api_mapping.get(method, method)
-        return WorkMailProviderError(
-            f"The answer to {operation} from {self.endpoint or 'the endpoint'} is not a WorkMail answer "
-            f"({what}); check that AWS_ENDPOINT_URL_WORKMAIL (or AWS_ENDPOINT_URL) points at WorkMail, "
-            "then run again.",
-            code=MALFORMED_ANSWER,
-        )
+        return problem(Code.MALFORMED_ANSWER, api=api, endpoint=self.endpoint or "the endpoint", what=what)
 
-    def _call(self, method: str, ctx: Context, **params: Any) -> dict[str, Any]:
+    def _call(self, api: str, ctx: Context, call: Callable[[], Mapping[str, Any]]) -> Mapping[str, Any]:
+        """One WorkMail call (``api`` names it in messages), its failures translated here and nowhere else."""
         try:
-            result: dict[str, Any] = getattr(self.client, method)(OrganizationId=self.organization_id, **params)
+            result = call()
         except (ClientError, BotoCoreError) as error:
             raise translate(error, ctx) from None
         except Exception as error:  # raised while botocore parsed an answer of the wrong shape
-            raise self._malformed(method, f"it could not be read: {type(error).__name__}") from None
-        if not isinstance(result, dict):
-            raise self._malformed(method, "it is not a JSON object")
+            raise self._malformed(api, f"it could not be read: {type(error).__name__}") from None
+        if not isinstance(result, Mapping):
+            raise self._malformed(api, "it is not a JSON object")
         return result
 
-    def describe(self, entity_type: str, identifier: str) -> LiveEntity:
-        method, member = DESCRIBE[entity_type]
-        ctx = self.context(f"read {entity_type.lower()} {identifier}", entity=identifier)
-        answer = self._call(method, ctx, **{member: identifier})
-        state, email = answer.get("State"), answer.get("Email")
-        if state not in ENTITY_STATES:
-            raise self._malformed(method, "it has no State" if state is None else f"its State is {state!r}")
+    def _describe_call(self, entity_type: EntityType, identifier: str) -> Callable[[], Mapping[str, Any]]:
+        org, client = self.organization_id, self.client
+        if entity_type is USER:
+            return lambda: client.describe_user(OrganizationId=org, UserId=identifier)
+        if entity_type is GROUP:
+            return lambda: client.describe_group(OrganizationId=org, GroupId=identifier)
+        return lambda: client.describe_resource(OrganizationId=org, ResourceId=identifier)
+
+    def describe(self, entity_type: EntityType, identifier: str) -> LiveEntity:
+        api = f"Describe{entity_type.value.capitalize()}"
+        member = ID_MEMBER[entity_type]
+        ctx = self.context(f"read {entity_type.noun} {identifier}", entity=identifier)
+        answer = self._call(api, ctx, self._describe_call(entity_type, identifier))
+        raw_state, email = answer.get("State"), answer.get("Email")
+        state = _state(raw_state)
+        if state is None:
+            raise self._malformed(api, "it has no State" if raw_state is None else f"its State is {raw_state!r}")
         if email is not None and not _address_like(email):
-            raise self._malformed(method, "its Email is not an address")
+            raise self._malformed(api, "its Email is not an address")
         for key in (member, "Name"):
             if not isinstance(answer.get(key, ""), str):
-                raise self._malformed(method, f"its {key} is not a string")
+                raise self._malformed(api, f"its {key} is not a string")
         return LiveEntity(
             id=str(answer.get(member) or identifier),
             type=entity_type,
             name=str(answer.get("Name") or ""),
-            state=str(state),
+            state=state,
             email=email,
         )
 
@@ -312,17 +303,18 @@ class WorkMail:
             # When many creates arrive together, a listing answers those it shows enabled; anything else
             # (an alias, a miss, an entity not yet enabled or one this process wrote) is described.
             listed = self._from_listing(entity_type, identifier, by_id_only=False)
-            if listed is not None and listed.state == "ENABLED":
+            if listed is not None and listed.enabled:
                 return listed
             try:
                 return self.describe(entity_type, identifier)
             except WorkMailProviderError as error:
                 if error.code != ENTITY_NOT_FOUND:
                     raise
-        raise WorkMailProviderError(
-            f"No {' or '.join(k.lower() for k in kinds)} {identifier} exists in organization "
-            f"{self.organization_id} ({self.region}); check entity_id (an entity id, an email address or a name).",
-            code=ENTITY_NOT_FOUND,
+        raise problem(
+            Code.ENTITY_NOT_FOUND,
+            entity=f"{' or '.join(k.noun for k in kinds)} {identifier}",
+            org=self.organization_id,
+            region=self.region,
         )
 
     def aliases(self, entity: LiveEntity) -> set[str]:
@@ -332,14 +324,19 @@ class WorkMail:
         for page in self._pages("list_aliases", ctx, EntityId=entity.id):
             aliases = page.get("Aliases", [])
             if not isinstance(aliases, list):
-                raise self._malformed("list_aliases", "its Aliases is not a list")
+                raise self._malformed("ListAliases", "its Aliases is not a list")
             found.update(str(alias).lower() for alias in aliases)
         return found
 
     def set_primary(self, entity: LiveEntity, email: str) -> None:
         ctx = self.context(f"set the primary address of {entity.label()} to {email}", entity.label(), email)
         self._wrote(entity)  # before the call: even a failed or timed-out write may have landed
-        self._call("update_primary_email_address", ctx, EntityId=entity.id, Email=email)
+        org, client = self.organization_id, self.client
+        self._call(
+            "UpdatePrimaryEmailAddress",
+            ctx,
+            lambda: client.update_primary_email_address(OrganizationId=org, EntityId=entity.id, Email=email),
+        )
 
     def in_use_error(self, entity: LiveEntity, email: str) -> WorkMailProviderError:
         """The message for an address held elsewhere, naming its holder (one DescribeEntity call)."""
@@ -350,16 +347,21 @@ class WorkMail:
     def owner_of(self, email: str) -> tuple[str, bool | None]:
         """Who holds ``email`` and whether as their primary (for messages); ("", None) when WorkMail cannot
         say. DescribeEntity names the holder; a Describe of the holder tells primary from alias."""
+        org, client = self.organization_id, self.client
         try:
-            answer = self._call("describe_entity", self.context(f"look up {email}"), Email=email)
+            answer = self._call(
+                "DescribeEntity",
+                self.context(f"look up {email}"),
+                lambda: client.describe_entity(OrganizationId=org, Email=email),
+            )
         except WorkMailProviderError:
             return "", None
         kind = str(answer.get("Type") or "")
         label = f"{kind.lower() or 'entity'} {answer.get('Name', '?')} ({answer.get('EntityId', '?')})"
-        if kind not in DESCRIBE or not answer.get("EntityId"):
+        if kind not in EntityType.__members__ or not answer.get("EntityId"):
             return label, None
         try:
-            holder = self.describe(kind, str(answer["EntityId"]))
+            holder = self.describe(EntityType(kind), str(answer["EntityId"]))
         except WorkMailProviderError:
             return label, None
         return label, (holder.email or "").lower() == email.lower()

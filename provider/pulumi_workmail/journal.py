@@ -24,6 +24,7 @@ import os
 import stat
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,8 +58,8 @@ class Journal:
     directory: Path | None
 
     @classmethod
-    def from_environment(cls) -> Journal:
-        configured = os.environ.get(JOURNAL_ENV)
+    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Journal:
+        configured = environ.get(JOURNAL_ENV)
         if configured is not None and configured.strip().lower() in ("", "off", "0", "false"):
             return cls(None)
         if configured:

@@ -16,8 +16,6 @@ those come from ``configure`` (stack config) and the environment in the provider
 
 from __future__ import annotations
 
-import math
-import os
 import sys
 import threading
 import time
@@ -36,10 +34,11 @@ from pulumi.dynamic import (
 )
 
 from . import engine_log
-from .client import BATCH_ENV, ENTITY_NOT_FOUND, LiveEntity, WorkMail, workmail_client
+from .client import WorkMail, workmail_client
 from .diff import diff_props
-from .errors import Context, WorkMailProviderError, one_line, translate
-from .journal import Journal
+from .errors import Context, WorkMailProviderError, one_line, problem, restore_failed, translate
+from .settings import Settings
+from .terms import CONSISTENCY_CODES, GONE_CODES, Code, EntityState, EntityType, LiveEntity
 from .validation import (
     DEFAULT_ON_DELETE,
     DEFAULT_WAIT_TIMEOUT_SECONDS,
@@ -49,16 +48,6 @@ from .validation import (
 )
 
 T = TypeVar("T")
-
-# Errors that mean "not yet" while WorkMail catches up (workmail-api.md section 5).
-CONSISTENCY_CODES = frozenset({"EntityStateException", "MailDomainStateException"})
-# A read that finds one of these knows the entity is gone for good.
-GONE_CODES = frozenset({ENTITY_NOT_FOUND, "OrganizationNotFoundException", "OrganizationStateException"})
-POLL_ENV = "PULUMI_WORKMAIL_POLL_SECONDS"
-# Stack config: false trades the update's first read (and its "changed outside Pulumi" warning) for one
-# request less (issue 3's budget of 2); `pulumi up --refresh` then is how a hand-made change shows.
-CHECK_BEFORE_UPDATE_KEY = "workmail:checkBeforeUpdate"
-_FLAGS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
 def _same(a: str | None, b: str | None) -> bool:
@@ -74,55 +63,18 @@ def _id_shaped(identifier: str) -> bool:
 def _transient(error: WorkMailProviderError, id_given: bool = False) -> bool:
     """Worth another try within the wait: WorkMail catching up, or throttling, 5xx and dropped connections
     that outlasted botocore's own retries."""
-    return error.retryable or error.code in CONSISTENCY_CODES or (id_given and error.code == ENTITY_NOT_FOUND)
+    return error.retryable or error.code in CONSISTENCY_CODES or (id_given and error.code == Code.ENTITY_NOT_FOUND)
 
 
-def config_flag(key: str, value: object, default: bool) -> bool:
-    """A boolean stack setting (a string from `pulumi config set`, or a YAML boolean); an unreadable one
-    keeps the (safe) default and says so."""
-    if isinstance(value, bool):
-        return value
-    text = "" if value is None else str(value).strip()
-    if not text:
-        return default
-    flag = _FLAGS.get(text.lower())
-    if flag is None:
-        warn(f"stack config {key} is {value!r}; expected true or false, so using {str(default).lower()}.")
-        return default
-    return flag
-
-
-POLL_MAX_SECONDS = 60.0
-
-
-def poll_seconds() -> float:
-    """The first pause between polls (``PULUMI_WORKMAIL_POLL_SECONDS``, default 0.5 s), checked: a negative,
-    zero (a busy poll), huge or non-numeric value fails with a message naming the variable."""
-    text = os.environ.get(POLL_ENV, "").strip()
-    if not text:
-        return 0.5
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (0 < value <= POLL_MAX_SECONDS):  # also refuses nan and inf
-        raise WorkMailProviderError(
-            f"{POLL_ENV} is {text[:40]!r}; set it to a number of seconds greater than 0 and at most "
-            f"{POLL_MAX_SECONDS:g} (the first pause between reads while WorkMail catches up), or unset it.",
-            code="InvalidConfiguration",
-        )
-    return value
-
-
-def check_environment() -> None:
-    """Every environment knob the provider reads, checked once when the provider is configured."""
-    poll_seconds()
-    batch = os.environ.get(BATCH_ENV, "1").strip()
-    if batch not in ("0", "1"):
-        raise WorkMailProviderError(
-            f"{BATCH_ENV} is {batch[:40]!r}; set it to 1 (answer many reads from List* pages) or 0, or unset it.",
-            code="InvalidConfiguration",
-        )
+def _recorded_entity(props: Mapping[str, Any]) -> LiveEntity:
+    """The entity as the stack recorded it (completed by ``_complete``): enabled, with the recorded email."""
+    return LiveEntity(
+        props["resolved_entity_id"],
+        EntityType(props["entity_type"]),
+        props.get("entity_name") or "",
+        EntityState.ENABLED,
+        props.get("email"),
+    )
 
 
 PROGRESS_EVERY_SECONDS = 10.0
@@ -167,12 +119,7 @@ class Claims:
             owner = self._owners.setdefault(key, urn)
         if owner != urn:
             what = entity.label() if isinstance(entity, LiveEntity) else label or f"entity {entity_id}"
-            raise WorkMailProviderError(
-                f"{what} in organization {organization_id} is already managed by the resource "
-                f"'{owner.rsplit('::', 1)[-1]}' of this stack; declare one EntityPrimaryEmail per entity "
-                "(by id, email or name), or two would undo each other's address on every run.",
-                code="DuplicateEntity",
-            )
+            raise problem(Code.DUPLICATE_ENTITY, entity=what, org=organization_id, owner=owner.rsplit("::", 1)[-1])
 
 
 CLAIMS = Claims()
@@ -181,10 +128,10 @@ CLAIMS = Claims()
 class Deadline:
     """A bounded wait with exponential backoff, for WorkMail's eventual consistency."""
 
-    def __init__(self, seconds: float, *, first: float | None = None, sleep: Callable[[float], None] = time.sleep):
+    def __init__(self, seconds: float, *, first: float, sleep: Callable[[float], None] = time.sleep):
         self.end = time.monotonic() + seconds
         self.seconds = seconds
-        self.first = first if first is not None else poll_seconds()
+        self.first = first
         self.delay = self.first
         self.sleep = sleep
 
@@ -237,31 +184,35 @@ class EntityPrimaryEmailProvider(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         # Set after unpickling in the provider process, so never persisted in state.
-        check_environment()
-        self._region = req.config.get("aws:region")
-        self._profile = req.config.get("aws:profile") or None
-        self._check_before_update = config_flag(
-            CHECK_BEFORE_UPDATE_KEY, req.config.get(CHECK_BEFORE_UPDATE_KEY), default=True
-        )
+        self._settings = Settings.load(req.config, warn=warn)
+
+    @property
+    def settings(self) -> Settings:
+        """From ``configure``; where nothing configured the provider (it is used directly), from the
+        environment at its first call."""
+        settings: Settings | None = getattr(self, "_settings", None)
+        if settings is None:
+            settings = self._settings = Settings.load({}, warn=warn)
+        return settings
 
     # ----------------------------------------------------------- helpers
 
     def _workmail(self, props: Mapping[str, Any]) -> WorkMail:
         # pulumi-aws's order: the resource, the stack's aws:region, AWS_REGION, then boto3's own chain
         # (AWS_DEFAULT_REGION, the profile's region).
-        region = props.get("region") or getattr(self, "_region", None) or os.environ.get("AWS_REGION") or None
-        profile = getattr(self, "_profile", None) or os.environ.get("AWS_PROFILE") or None
+        settings = self.settings
+        region = props.get("region") or settings.region
         try:
-            client = workmail_client(region, profile)
+            client = workmail_client(region, settings.profile)
         except Exception as error:
             raise translate(
                 error, Context("create a WorkMail client", props["organization_id"], region or "")
             ) from None
-        return WorkMail(client, props["organization_id"])
+        return WorkMail(client, props["organization_id"], batch_reads=settings.batch_reads)
 
-    @staticmethod
-    def _deadline(props: Mapping[str, Any]) -> Deadline:
-        return Deadline(float(props.get("wait_timeout_seconds", DEFAULT_WAIT_TIMEOUT_SECONDS)))
+    def _deadline(self, props: Mapping[str, Any]) -> Deadline:
+        seconds = float(props.get("wait_timeout_seconds", DEFAULT_WAIT_TIMEOUT_SECONDS))
+        return Deadline(seconds, first=self.settings.poll_seconds)
 
     @staticmethod
     def _outputs(props: Mapping[str, Any], entity: LiveEntity, original: str | None) -> dict[str, Any]:
@@ -269,7 +220,7 @@ class EntityPrimaryEmailProvider(ResourceProvider):
         outs.update(
             email=entity.email,
             resolved_entity_id=entity.id,
-            entity_type=entity.type,
+            entity_type=entity.type.value,
             entity_name=entity.name,
             original_email=original,
         )
@@ -282,19 +233,10 @@ class EntityPrimaryEmailProvider(ResourceProvider):
 
         def attempt() -> LiveEntity:
             entity = wm.find(identifier)
-            if entity.state == "DELETED":
-                raise WorkMailProviderError(
-                    f"{entity.label()} in organization {wm.organization_id} is deleted; point entity_id at a "
-                    "live user, group or resource.",
-                    code="EntityDeleted",
-                )
-            if entity.state != "ENABLED":
-                raise WorkMailProviderError(
-                    f"{entity.label()} in organization {wm.organization_id} is {entity.state or 'not enabled'}; "
-                    "register it to WorkMail (RegisterToWorkMail or the console) before managing its primary "
-                    f"address (waited {deadline.seconds:g} s).",
-                    code="EntityStateException",
-                )
+            if entity.state is EntityState.DELETED:
+                raise problem(Code.ENTITY_DELETED, entity=entity.label(), org=wm.organization_id)
+            if not entity.enabled:
+                raise problem(Code.ENTITY_STATE, entity=entity.label(), org=wm.organization_id)
             return entity
 
         return deadline.retry(attempt, lambda e: _transient(e, id_given))
@@ -306,7 +248,7 @@ class EntityPrimaryEmailProvider(ResourceProvider):
             try:
                 wm.set_primary(entity, email)
             except WorkMailProviderError as error:
-                if error.code not in ("EmailAddressInUseException", "InvalidParameterException"):
+                if error.code not in (Code.EMAIL_IN_USE, Code.INVALID_PARAMETER):
                     raise
                 # Some services refuse to "change" an address to itself: fine if it is already ours.
                 try:
@@ -315,7 +257,7 @@ class EntityPrimaryEmailProvider(ResourceProvider):
                     raise error from None
                 if _same(live.email, email):
                     return
-                if error.code == "EmailAddressInUseException":
+                if error.code == Code.EMAIL_IN_USE:
                     raise wm.in_use_error(entity, email) from None
                 raise
 
@@ -327,7 +269,7 @@ class EntityPrimaryEmailProvider(ResourceProvider):
         """Write, then read back until WorkMail shows the change; a failed read-back never undoes a write."""
         self._write(wm, entity, email, deadline, id_given=id_given)
         deadline.restart_backoff()
-        assumed = LiveEntity(entity.id, entity.type, entity.name, "ENABLED", email)
+        assumed = entity.with_primary(email)
         while True:
             try:
                 live = wm.describe(entity.type, entity.id)
@@ -367,7 +309,7 @@ class EntityPrimaryEmailProvider(ResourceProvider):
         deadline = self._deadline(props)
         entity = self._resolve(wm, props, deadline)
         CLAIMS.claim(wm.organization_id, entity)
-        journal = Journal.from_environment()
+        journal = self.settings.journal
         original = entity.email
         if _same(original, props["email"]):
             # Already primary: ours from a create that died before Pulumi recorded it, or adopted.
@@ -389,15 +331,14 @@ class EntityPrimaryEmailProvider(ResourceProvider):
 
     @staticmethod
     def _label(props: Mapping[str, Any]) -> str:
-        return LiveEntity(
-            props["resolved_entity_id"], props.get("entity_type") or "entity", props.get("entity_name") or "", "", None
-        ).label()
+        """How messages name the recorded entity, whose type the state may lack."""
+        kind = str(props.get("entity_type") or "entity").lower()
+        return f"{kind} {props.get('entity_name') or ''} ({props['resolved_entity_id']})"
 
-    @staticmethod
-    def _recorded(props: Mapping[str, Any]) -> None:
+    def _recorded(self, props: Mapping[str, Any]) -> None:
         """An engine call with the resource's outputs: the stack holds its original, so its note can go."""
         if props.get("organization_id") and props.get("resolved_entity_id"):
-            Journal.from_environment().forget(props["organization_id"], props["resolved_entity_id"])
+            self.settings.journal.forget(props["organization_id"], props["resolved_entity_id"])
 
     def _complete(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any]:
         """A resource's recorded outputs with what an older version or a hand edit of the state left out
@@ -410,43 +351,32 @@ class EntityPrimaryEmailProvider(ResourceProvider):
         for field_name, value in (("organization_id", organization), ("resolved_entity_id", entity_id)):
             if not filled.get(field_name):
                 if not value:
-                    raise WorkMailProviderError(
-                        f"The stack's state of this resource has no {field_name}, and its id {id_!r} names none "
-                        "(expected <organization_id>/<entity id>). Remove it from the state with `pulumi state "
-                        "delete <urn>` and run `pulumi up`: the create adopts the entity as it is.",
-                        code="IncompleteState",
-                    )
+                    raise problem(Code.INCOMPLETE_STATE, field=field_name, id=id_)
                 filled[field_name] = value
-        if not filled.get("entity_type"):
+        if filled.get("entity_type") not in EntityType.__members__:  # missing, or edited into nonsense
             wm = self._workmail(filled)
             live = self._deadline(filled).retry(lambda: wm.find(filled["resolved_entity_id"]), _transient)
-            filled["entity_type"] = live.type
+            filled["entity_type"] = live.type.value
             filled.setdefault("entity_name", live.name)
         return filled
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         olds = self._complete(_id, olds)
         self._recorded(olds)
-        entity = LiveEntity(
-            olds["resolved_entity_id"],
-            olds["entity_type"],
-            olds.get("entity_name") or "",
-            "ENABLED",
-            olds.get("email"),
-        )
+        entity = _recorded_entity(olds)
         if not _same(entity.email, news["email"]):
             wm = self._workmail(news)
             deadline = self._deadline(news)
-            if getattr(self, "_check_before_update", True):
+            if self.settings.check_before_update:
                 # Read first, so an address someone set by hand since the last up or refresh is never
                 # overwritten without a word (and one already set as declared is adopted without a write).
                 live = deadline.retry(lambda: wm.read(entity.type, entity.id), _transient)
-                if live.state == "ENABLED" and _same(live.email, news["email"]):
+                if live.enabled and _same(live.email, news["email"]):
                     return UpdateResult(self._outputs(news, live, olds.get("original_email")))
                 # The original showing again is no news of a hand-made change: it is also what a read shows
                 # while WorkMail has not yet caught up with our own last write.
                 moved = not _same(live.email, entity.email) and not _same(live.email, olds.get("original_email"))
-                if live.state == "ENABLED" and moved:
+                if live.enabled and moved:
                     warn(
                         f"{live.label()}: the primary address was changed outside Pulumi to {live.email} (the "
                         f"stack recorded {entity.email}); replacing it with {news['email']} as declared."
@@ -468,14 +398,15 @@ class EntityPrimaryEmailProvider(ResourceProvider):
         wm = self._workmail(props)
         deadline = self._deadline(props)
         try:
-            entity = deadline.retry(lambda: wm.read(props["entity_type"], props["resolved_entity_id"]), _transient)
+            recorded = _recorded_entity(props)
+            entity = deadline.retry(lambda: wm.read(recorded.type, recorded.id), _transient)
         except WorkMailProviderError as error:
             if error.code in GONE_CODES:
                 return ReadResult("", {})
             raise
-        if entity.state == "DELETED":
+        if entity.state is EntityState.DELETED:
             return ReadResult("", {})
-        if entity.state != "ENABLED":
+        if not entity.enabled:
             warn(
                 f"{entity.label()} in organization {wm.organization_id} is {entity.state}: it has no primary "
                 "address until it is registered to WorkMail again; the next `pulumi up` fails until then."
@@ -509,23 +440,19 @@ class EntityPrimaryEmailProvider(ResourceProvider):
         except WorkMailProviderError as error:
             if error.code in GONE_CODES:
                 return  # nothing left to restore
-            raise WorkMailProviderError(
-                f"Could not restore {self._label(props)}'s original primary address {original}: {error.message} "
-                'To drop this resource without touching WorkMail, set on_delete="retain", run `pulumi up`, '
-                "then delete it again.",
-                code=error.code,
-            ) from None
+            raise restore_failed(self._label(props), original, error) from None
 
     def _restore(self, wm: WorkMail, props: Mapping[str, Any], original: str) -> None:
         deadline = self._deadline(props)
-        entity = deadline.retry(lambda: wm.read(props["entity_type"], props["resolved_entity_id"]), _transient)
-        if entity.state == "DELETED":
+        recorded = _recorded_entity(props)
+        entity = deadline.retry(lambda: wm.read(recorded.type, recorded.id), _transient)
+        if entity.state is EntityState.DELETED:
             return
         if _same(entity.email, original) and _same(props.get("email"), original):
             return  # this resource never moved it
         # A read that shows the original may predate our own last write (WorkMail catching up), so unless the
         # address never moved, the original is written back even when the read already shows it.
-        if entity.state != "ENABLED":
+        if not entity.enabled:
             warn(f"{entity.label()} is {entity.state}; there is no primary address to restore to {original}.")
             return
 

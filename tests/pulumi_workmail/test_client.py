@@ -13,7 +13,10 @@ from botocore.stub import Stubber
 from pulumi_workmail import client as client_module
 from pulumi_workmail.client import WorkMail, workmail_client
 from pulumi_workmail.errors import WorkMailProviderError
+from pulumi_workmail.terms import EntityType
 from workmail_emulator import Emulator, running
+
+USER = EntityType.USER
 
 USERS = 200
 
@@ -34,7 +37,6 @@ def wm(big_org: Emulator, monkeypatch: pytest.MonkeyPatch) -> WorkMail:
     monkeypatch.setenv("AWS_ENDPOINT_URL_WORKMAIL", big_org.url)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDCLIENT")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "client")
-    monkeypatch.delenv(client_module.BATCH_ENV, raising=False)
     big_org.admin("POST", "/_emulator/stats/reset")
     assert big_org.seed_result is not None
     return WorkMail(workmail_client("us-east-1", None), big_org.seed_result["organizations"]["big"]["id"])
@@ -54,7 +56,7 @@ def _calls(emu: Emulator) -> dict[str, int]:
 def test_reading_200_entities_costs_at_most_10_requests(big_org: Emulator, wm: WorkMail) -> None:
     ids = _ids(big_org)
     with ThreadPoolExecutor(4) as pool:
-        seen = list(pool.map(lambda i: wm.read("USER", i), ids))
+        seen = list(pool.map(lambda i: wm.read(USER, i), ids))
     assert [e.email for e in seen] == [f"u{i:03d}@example.com" for i in range(USERS)]
     calls = _calls(big_org)
     assert sum(calls.values()) <= 10, calls
@@ -63,18 +65,18 @@ def test_reading_200_entities_costs_at_most_10_requests(big_org: Emulator, wm: W
 
 def test_a_few_reads_use_describe_only(big_org: Emulator, wm: WorkMail) -> None:
     for entity_id in _ids(big_org)[:2]:
-        wm.read("USER", entity_id)
+        wm.read(USER, entity_id)
     assert _calls(big_org) == {"DescribeUser": 2}
 
 
 def test_entity_written_by_this_process_is_never_answered_from_a_listing(big_org: Emulator, wm: WorkMail) -> None:
     ids = _ids(big_org)
     for entity_id in ids[:10]:
-        wm.read("USER", entity_id)  # the listing is now warm
-    target = wm.read("USER", ids[5])
+        wm.read(USER, entity_id)  # the listing is now warm
+    target = wm.read(USER, ids[5])
     wm.set_primary(target, "u005.renamed@example.com")
     big_org.admin("POST", "/_emulator/stats/reset")
-    assert wm.read("USER", ids[5]).email == "u005.renamed@example.com"
+    assert wm.read(USER, ids[5]).email == "u005.renamed@example.com"
     assert _calls(big_org) == {"DescribeUser": 1}
     wm.set_primary(target, "u005@example.com")
 
@@ -82,9 +84,9 @@ def test_entity_written_by_this_process_is_never_answered_from_a_listing(big_org
 def test_entity_missing_from_the_listing_is_described(big_org: Emulator, wm: WorkMail) -> None:
     ids = _ids(big_org)
     for entity_id in ids[:10]:
-        wm.read("USER", entity_id)
+        wm.read(USER, entity_id)
     with pytest.raises(WorkMailProviderError) as caught:
-        wm.read("USER", "00000000-0000-0000-0000-000000000000")
+        wm.read(USER, "00000000-0000-0000-0000-000000000000")
     assert caught.value.code == "EntityNotFoundException"
 
 
@@ -135,14 +137,14 @@ def test_find_of_an_entity_this_process_wrote_is_described(big_org: Emulator, wm
 def test_retrying_one_identifier_never_turns_into_a_listing(big_org: Emulator, wm: WorkMail) -> None:
     for _ in range(10):
         wm.find("u007")
-        wm.read("USER", _ids(big_org)[8])
+        wm.read(USER, _ids(big_org)[8])
     assert _calls(big_org) == {"DescribeUser": 20}
 
 
-def test_batching_can_be_turned_off(big_org: Emulator, wm: WorkMail, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(client_module.BATCH_ENV, "0")
+def test_batching_can_be_turned_off(big_org: Emulator, wm: WorkMail) -> None:
+    unbatched = WorkMail(wm.client, wm.organization_id, batch_reads=False)
     for entity_id in _ids(big_org)[:20]:
-        wm.read("USER", entity_id)
+        unbatched.read(USER, entity_id)
     assert _calls(big_org) == {"DescribeUser": 20}
 
 
@@ -168,7 +170,7 @@ def test_retries_follow_botocore_standard_mode_and_aws_max_attempts(
     big_org.admin("POST", "/_emulator/faults", {"operation": "DescribeUser", "error": "ThrottlingException"})
     try:
         with pytest.raises(WorkMailProviderError) as caught:
-            fresh.describe("USER", _ids(big_org)[0])
+            fresh.describe(USER, _ids(big_org)[0])
     finally:
         big_org.admin("DELETE", "/_emulator/faults")
     assert caught.value.code == "ThrottlingException"
@@ -192,7 +194,6 @@ def lookalikes(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Emulator, Work
         monkeypatch.setenv("AWS_ENDPOINT_URL_WORKMAIL", emu.url)
         monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDCLIENT")
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "client")
-        monkeypatch.delenv(client_module.BATCH_ENV, raising=False)
         assert emu.seed_result is not None
         yield emu, WorkMail(workmail_client("us-east-1", None), emu.seed_result["organizations"]["o"]["id"])
 
@@ -203,7 +204,7 @@ def test_a_batched_resolve_picks_the_entity_a_single_describe_picks(
 ) -> None:
     """WorkMail resolves an identifier as an id, then an email (primary or alias), then a name."""
     emu, wm = lookalikes
-    single = wm.describe("USER", identifier)
+    single = wm.describe(USER, identifier)
     emu.admin("POST", "/_emulator/stats/reset")
     for i in range(5):  # distinct lookups in the window: the next find is answered from a listing
         wm.find(f"filler{i}")
@@ -232,7 +233,7 @@ def test_a_listing_whose_next_token_repeats_fails_with_a_message() -> None:
     page = {"Users": [{"Id": "user-0000001", "Name": "a", "State": "ENABLED"}], "NextToken": "again"}
     wm, _ = _stubbed([page, page, page])
     with pytest.raises(WorkMailProviderError) as caught:
-        wm._list("USER")
+        wm._list(USER)
     assert "list the users of the organization" in caught.value.message
     assert "same next token" in caught.value.message.lower()
 
@@ -242,13 +243,13 @@ def test_a_listing_that_never_ends_fails_after_max_pages(monkeypatch: pytest.Mon
     pages = [{"Users": [], "NextToken": f"t{i}"} for i in range(5)]
     wm, _ = _stubbed(pages)
     with pytest.raises(WorkMailProviderError) as caught:
-        wm._list("USER")
+        wm._list(USER)
     assert caught.value.code == "PaginationError" and "after 3" in caught.value.message
 
 
 def test_malformed_listing_entries_answer_nothing() -> None:
     wm, _ = _stubbed([{"Users": [{"Name": "no-id"}, {"Id": "user-0000002", "Name": "b", "State": "ENABLED"}]}])
-    assert list(wm._list("USER")) == ["user-0000002"]
+    assert list(wm._list(USER)) == ["user-0000002"]
 
 
 def test_control_characters_from_an_answer_never_reach_a_message() -> None:

@@ -31,6 +31,7 @@ from botocore.exceptions import (
 from pulumi_workmail import errors
 from pulumi_workmail.errors import Context, WorkMailProviderError, scrub, translate
 from pulumi_workmail.provider import _TracebackShim
+from pulumi_workmail.terms import Code
 from workmail_emulator import running
 
 from .conftest import (
@@ -776,3 +777,20 @@ def test_profile_without_credentials_is_reported_as_no_credentials(tmp_path: Pat
     error = fail_create(world)
     assert error.code == "NoCredentials"
     assert_actionable(error)
+
+
+def _readme_error_codes() -> set[str]:
+    """The codes the README's "Error messages" table names in its first column."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    table = readme.split("### Error messages", 1)[1].split("\n### ", 1)[0]
+    codes: set[str] = set()
+    for row in table.splitlines():
+        if row.startswith("| `"):
+            codes.update(re.findall(r"`([A-Za-z]+)`", row.split("|")[1]))
+    return codes
+
+
+def test_the_readme_error_table_names_every_workmail_code_the_provider_acts_on_and_no_other() -> None:
+    acted_on = {code.value for code in Code if code.value.endswith("Exception")}
+    assert _readme_error_codes() == acted_on
+    assert acted_on <= set(errors.MESSAGES), "each has its message in the table"
