@@ -34,11 +34,11 @@ def in_process(url: str, n: int) -> dict[str, Any]:
     workload = seed_workload(admin, url, n, 0)
     os.environ.update(aws_env(url))
 
-    from pulumi_workmail import client as client_module
+    from pulumi_workmail import clients as client_module
     from pulumi_workmail.provider import EntityPrimaryEmailProvider
 
     provider = EntityPrimaryEmailProvider()
-    before = client_module.client_count()
+    before = client_module.clients_built()
     calls = 0
 
     def lifecycle(entity: Entity) -> int:
@@ -64,7 +64,7 @@ def in_process(url: str, n: int) -> dict[str, Any]:
         "provider_calls": calls,
         "emulator_requests": sum(requests.values()),
         "client_count_before": before,
-        "client_count_after": client_module.client_count(),
+        "client_count_after": client_module.clients_built(),
         **{k: v for k, v in counters.snapshot().items() if k != "pid"},
     }
 

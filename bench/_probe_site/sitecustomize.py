@@ -2,7 +2,7 @@
 
 With ``BENCH_PROBE_DIR`` set, it counts botocore's clients, WorkMail service models and API calls in this
 process and rewrites ``<BENCH_PROBE_DIR>/<pid>.json`` after every change, together with
-``pulumi_workmail.client.client_count()``, so the counts survive the process being terminated.
+``pulumi_workmail.clients.clients_built()``, so the counts survive the process being terminated.
 """
 
 from __future__ import annotations
@@ -25,11 +25,8 @@ def _install() -> None:
     def write(counters: Counters) -> None:
         with lock:
             data = counters.snapshot()
-            # client_count() takes the cache's lock, which is held while a client is being built (and
-            # botocore reports that build to us): read the cache's size directly, as client_count() does.
-            client_module = sys.modules.get("pulumi_workmail.client")
-            cache = getattr(client_module, "_CLIENTS", None)
-            data["pulumi_workmail_client_count"] = len(cache) if cache is not None else None
+            clients = sys.modules.get("pulumi_workmail.clients")
+            data["pulumi_workmail_client_count"] = clients.clients_built() if clients is not None else None
             data["argv"] = sys.argv
             tmp = f"{path}.tmp"
             with open(tmp, "w") as handle:

@@ -1,32 +1,25 @@
 """The boto3 adapter: the few WorkMail calls the provider makes, with every error translated here.
 
-Clients are built lazily, once per (region, profile, endpoint) per process, and shared by the provider
-server's worker threads (boto3 clients are thread-safe; sessions are not, hence the lock).
+Answers become ``LiveEntity`` values here and nowhere else, checked on the way: an answer no WorkMail
+gives fails at once, naming the endpoint.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
-import threading
-import time
-import weakref
-from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from .clients import Connection
 from .errors import Context, WorkMailProviderError, email_in_use, problem, translate
 from .terms import Code, EntityState, EntityType, LiveEntity
 from .validation import identifier_kind
 
 if TYPE_CHECKING:
-    from mypy_boto3_workmail import WorkMailClient
+    pass
 
-USER_AGENT = "pulumi-workmail/0.1"
 ENTITY_NOT_FOUND = Code.ENTITY_NOT_FOUND
 USER, GROUP, RESOURCE = EntityType.USER, EntityType.GROUP, EntityType.RESOURCE
 # The id member of each type's Describe answer.
@@ -46,29 +39,7 @@ LIST_CALLS = {
     GROUP: ("list_groups", "Groups"),
     RESOURCE: ("list_resources", "Resources"),
 }
-BATCH_AFTER = 3  # reads of one organization and type within the window before listing pays off
-BATCH_WINDOW = 10.0  # seconds in which those reads must fall
-LISTING_TTL = 30.0  # seconds a listing answers reads (one refresh or destroy pass)
 MAX_PAGES = 1000  # pages of one List call: 100,000 entries, far beyond any organization
-
-_CLIENTS: dict[tuple[str | None, str | None, str | None, str | None], WorkMailClient] = {}
-_CLIENTS_LOCK = threading.Lock()
-
-
-def workmail_client(region: str | None, profile: str | None) -> WorkMailClient:
-    """The shared client for this region and profile (the endpoint comes from boto3's own env vars)."""
-    endpoint = os.environ.get("AWS_ENDPOINT_URL_WORKMAIL") or os.environ.get("AWS_ENDPOINT_URL")
-    mode = os.environ.get("AWS_RETRY_MODE")
-    key = (region, profile, endpoint, mode)
-    with _CLIENTS_LOCK:
-        client = _CLIENTS.get(key)
-        if client is None:
-            session = boto3.session.Session(profile_name=profile, region_name=region)
-            retries: Any = {"mode": mode or "standard"}
-            config = Config(retries=retries, user_agent_extra=USER_AGENT)
-            client = session.client("workmail", config=config)
-            _CLIENTS[key] = client
-        return client
 
 
 def _address_like(value: object) -> bool:
@@ -88,82 +59,16 @@ def _state(value: object) -> EntityState | None:
     return EntityState(value) if isinstance(value, str) and value in EntityState.__members__ else None
 
 
-def client_count() -> int:
-    """How many clients this process has built (the benchmarks show it stays at one)."""
-    with _CLIENTS_LOCK:
-        return len(_CLIENTS)
-
-
-@dataclass
-class _Listing:
-    """What one List* pass saw of an organization's entities of one type.
-
-    ``written`` holds every entity this process has written to; they are never answered from a listing
-    (which may have been taken while the write was in flight).
-    """
-
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    recent: dict[str, float] = field(default_factory=dict)  # identifier → last lookup, oldest first
-    entities: dict[str, LiveEntity] | None = None
-    fetched: float = 0.0
-    written: set[str] = field(default_factory=set)
-    index: dict[str, LiveEntity] = field(default_factory=dict)  # see _index
-
-    def fresh(self, now: float) -> bool:
-        return self.entities is not None and now - self.fetched < LISTING_TTL
-
-
-def _index(entities: Collection[LiveEntity]) -> dict[str, LiveEntity]:
-    """Listing entries by the identifiers a listing can answer for exactly as Describe would.
-
-    WorkMail resolves an identifier as an id, then an email (primary or alias), then a name. A listing
-    shows ids, names and primary emails but no aliases, so it answers an identifier with an ``@`` only by
-    a primary email: a name that looks like an address could be another entity's alias, which Describe
-    would pick instead. Keys are prefixed by kind, and an enabled entity wins over a deleted one of the
-    same name or address.
-    """
-    index: dict[str, LiveEntity] = {}
-    for entity in sorted(entities, key=lambda e: e.enabled):
-        if entity.name:
-            index[f"name:{entity.name.lower()}"] = entity
-        if entity.email:
-            index[f"email:{entity.email.lower()}"] = entity
-    for entity in entities:
-        index[f"id:{entity.id.lower()}"] = entity
-    return index
-
-
-def _lookup(index: dict[str, LiveEntity], identifier: str) -> LiveEntity | None:
-    """The entity a Describe by ``identifier`` would find, if the listing can tell; else None."""
-    key = identifier.lower()
-    found = index.get(f"id:{key}") or index.get(f"email:{key}")
-    if found is None and "@" not in key:
-        found = index.get(f"name:{key}")
-    return found
-
-
-# Per client (weakly, so a discarded client takes its listings along), per (organization, type).
-_LISTINGS: weakref.WeakKeyDictionary[WorkMailClient, dict[tuple[str, EntityType], _Listing]] = (
-    weakref.WeakKeyDictionary()
-)
-_LISTINGS_LOCK = threading.Lock()
-
-
-def _listing(client: WorkMailClient, organization_id: str, entity_type: EntityType) -> _Listing:
-    with _LISTINGS_LOCK:
-        per_client = _LISTINGS.setdefault(client, {})
-        return per_client.setdefault((organization_id, entity_type), _Listing())
-
-
 class WorkMail:
     """WorkMail calls for one organization, each translated into a ``WorkMailProviderError`` on failure."""
 
-    def __init__(self, client: WorkMailClient, organization_id: str, *, batch_reads: bool = True) -> None:
-        self.client = client
+    def __init__(self, connection: Connection, organization_id: str, *, batch_reads: bool = True) -> None:
+        self.client = connection.client
+        self.listings = connection.listings
         self.organization_id = organization_id
         self.batch_reads = batch_reads
-        self.region = str(getattr(client.meta, "region_name", None) or "the configured region")
-        self.endpoint = str(getattr(client.meta, "endpoint_url", None) or "")
+        self.region = str(getattr(self.client.meta, "region_name", None) or "the configured region")
+        self.endpoint = str(getattr(self.client.meta, "endpoint_url", None) or "")
 
     def read(self, entity_type: EntityType, entity_id: str) -> LiveEntity:
         """Describe one entity, or answer from a listing when many reads of its kind arrive together.
@@ -176,37 +81,12 @@ class WorkMail:
         return cached if cached is not None else self.describe(entity_type, entity_id)
 
     def _from_listing(self, entity_type: EntityType, identifier: str, *, by_id_only: bool) -> LiveEntity | None:
-        """The listing's entry for ``identifier`` once batching pays off; None means "ask Describe".
-
-        Counts this lookup towards batching, fetches the listing (single flight) when it is due, and never
-        answers for an entity this process has written to.
-        """
+        """The listing cache's answer (see ``listing``), or None: ask Describe."""
         if not self.batch_reads:
             return None
-        listing = _listing(self.client, self.organization_id, entity_type)
-        now = time.monotonic()
-        with listing.lock:
-            # Distinct identifiers only: one entity retried while WorkMail lags is not "many".
-            listing.recent.pop(identifier.lower(), None)
-            listing.recent[identifier.lower()] = now
-            while True:
-                oldest, seen = next(iter(listing.recent.items()))
-                if now - seen <= BATCH_WINDOW:
-                    break
-                del listing.recent[oldest]
-            if by_id_only and identifier in listing.written:
-                return None
-            if not listing.fresh(now):
-                if len(listing.recent) <= BATCH_AFTER:
-                    return None
-                listing.entities = self._list(entity_type)
-                listing.index = _index(listing.entities.values())
-                listing.fetched = time.monotonic()
-            entities = listing.entities or {}
-            found = entities.get(identifier) if by_id_only else _lookup(listing.index, identifier)
-            if found is None or found.id in listing.written:
-                return None
-            return found
+        return self.listings.lookup(
+            self.organization_id, entity_type, identifier, lambda: self._list(entity_type), by_id_only=by_id_only
+        )
 
     def _list(self, entity_type: EntityType) -> dict[str, LiveEntity]:
         method, key = LIST_CALLS[entity_type]
@@ -243,9 +123,7 @@ class WorkMail:
             raise translate(error, ctx) from None
 
     def _wrote(self, entity: LiveEntity) -> None:
-        listing = _listing(self.client, self.organization_id, entity.type)
-        with listing.lock:
-            listing.written.add(entity.id)
+        self.listings.wrote(self.organization_id, entity)
 
     def context(self, operation: str, entity: str = "", email: str = "", owner: str = "") -> Context:
         return Context(operation, self.organization_id, self.region, entity, email, owner, endpoint=self.endpoint)

@@ -34,7 +34,8 @@ from pulumi.dynamic import (
 )
 
 from . import engine_log
-from .client import WorkMail, workmail_client
+from .client import WorkMail
+from .clients import ClientPool
 from .diff import diff_props
 from .errors import Context, WorkMailProviderError, one_line, problem, restore_failed, translate
 from .settings import Settings
@@ -185,6 +186,7 @@ class EntityPrimaryEmailProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         # Set after unpickling in the provider process, so never persisted in state.
         self._settings = Settings.load(req.config, warn=warn)
+        self._pool = ClientPool(self._settings.endpoint)
 
     @property
     def settings(self) -> Settings:
@@ -195,6 +197,14 @@ class EntityPrimaryEmailProvider(ResourceProvider):
             settings = self._settings = Settings.load({}, warn=warn)
         return settings
 
+    @property
+    def pool(self) -> ClientPool:
+        """This process's clients (the engine unpickles one provider per process)."""
+        pool: ClientPool | None = getattr(self, "_pool", None)
+        if pool is None:
+            pool = self._pool = ClientPool(self.settings.endpoint)
+        return pool
+
     # ----------------------------------------------------------- helpers
 
     def _workmail(self, props: Mapping[str, Any]) -> WorkMail:
@@ -203,12 +213,12 @@ class EntityPrimaryEmailProvider(ResourceProvider):
         settings = self.settings
         region = props.get("region") or settings.region
         try:
-            client = workmail_client(region, settings.profile)
+            connection = self.pool.get(region, settings.profile)
         except Exception as error:
             raise translate(
                 error, Context("create a WorkMail client", props["organization_id"], region or "")
             ) from None
-        return WorkMail(client, props["organization_id"], batch_reads=settings.batch_reads)
+        return WorkMail(connection, props["organization_id"], batch_reads=settings.batch_reads)
 
     def _deadline(self, props: Mapping[str, Any]) -> Deadline:
         seconds = float(props.get("wait_timeout_seconds", DEFAULT_WAIT_TIMEOUT_SECONDS))

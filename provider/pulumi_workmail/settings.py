@@ -2,8 +2,8 @@
 
 ``Settings.load`` runs in ``configure`` (or at the first engine call, where nothing configured the
 provider), so a bad value fails that call with a message naming the variable, before any write; nothing
-else in the provider reads the environment for its own settings. (boto3 reads its own variables:
-credentials, ``AWS_ENDPOINT_URL_WORKMAIL``, retries.)
+else in the provider reads the environment for its own settings. (botocore still reads its own:
+credentials, ``AWS_MAX_ATTEMPTS`` ...)
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from .clients import Endpoint
 from .errors import problem
 from .journal import Journal
 from .terms import Code
@@ -42,6 +43,7 @@ class Settings:
     poll_seconds: float  # the first pause between reads while WorkMail catches up
     batch_reads: bool  # answer many reads of one organization from List* pages
     journal: Journal  # where creates note the primary they replace
+    endpoint: Endpoint  # AWS_ENDPOINT_URL_WORKMAIL (or AWS_ENDPOINT_URL) and AWS_RETRY_MODE
 
     @classmethod
     def load(
@@ -61,6 +63,10 @@ class Settings:
             poll_seconds=_poll_seconds(environ.get(POLL_ENV, "")),
             batch_reads=_batch_reads(environ.get(BATCH_ENV, "1")),
             journal=Journal.from_environment(environ),
+            endpoint=Endpoint(
+                url=environ.get("AWS_ENDPOINT_URL_WORKMAIL") or environ.get("AWS_ENDPOINT_URL") or None,
+                retry_mode=environ.get("AWS_RETRY_MODE") or None,
+            ),
         )
 
 

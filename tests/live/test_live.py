@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from pulumi_workmail import client as client_module
 from pulumi_workmail.provider import EntityPrimaryEmailProvider
 from workmail_emulator import running
 
@@ -28,7 +27,6 @@ class Target:
 
 @pytest.fixture(params=["emulator", "live"])
 def target(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Target]:
-    monkeypatch.setattr(client_module, "_CLIENTS", {})
     if request.param == "live":
         missing = [name for name in LIVE_VARS if not os.environ.get(name)]
         if missing:

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
-from pulumi_workmail import client as client_module
 from pulumi_workmail.provider import EntityPrimaryEmailProvider
 from workmail_emulator import Emulator, Settings, running
 
@@ -151,9 +150,8 @@ def outs_of(result: CreateResult | UpdateResult | ReadResult) -> dict[str, Any]:
 
 
 def isolate_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No real AWS configuration can leak in, and no client built by an earlier test is reused."""
+    """No real AWS configuration can leak in (each test's provider builds its own clients)."""
     isolate_aws(monkeypatch, tmp_path)
-    monkeypatch.setattr(client_module, "_CLIENTS", {})
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,8 @@ import pytest
 from botocore.stub import Stubber
 
 from pulumi_workmail import client as client_module
-from pulumi_workmail.client import WorkMail, workmail_client
+from pulumi_workmail.client import WorkMail
+from pulumi_workmail.clients import ClientPool, Connection
 from pulumi_workmail.errors import WorkMailProviderError
 from pulumi_workmail.terms import EntityType
 from workmail_emulator import Emulator, running
@@ -33,13 +34,12 @@ def big_org() -> Iterator[Emulator]:
 
 @pytest.fixture()
 def wm(big_org: Emulator, monkeypatch: pytest.MonkeyPatch) -> WorkMail:
-    monkeypatch.setattr(client_module, "_CLIENTS", {})
     monkeypatch.setenv("AWS_ENDPOINT_URL_WORKMAIL", big_org.url)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDCLIENT")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "client")
     big_org.admin("POST", "/_emulator/stats/reset")
     assert big_org.seed_result is not None
-    return WorkMail(workmail_client("us-east-1", None), big_org.seed_result["organizations"]["big"]["id"])
+    return WorkMail(ClientPool().get("us-east-1", None), big_org.seed_result["organizations"]["big"]["id"])
 
 
 def _ids(emu: Emulator) -> list[str]:
@@ -142,31 +142,21 @@ def test_retrying_one_identifier_never_turns_into_a_listing(big_org: Emulator, w
 
 
 def test_batching_can_be_turned_off(big_org: Emulator, wm: WorkMail) -> None:
-    unbatched = WorkMail(wm.client, wm.organization_id, batch_reads=False)
+    unbatched = WorkMail(Connection(wm.client), wm.organization_id, batch_reads=False)
     for entity_id in _ids(big_org)[:20]:
         unbatched.read(USER, entity_id)
     assert _calls(big_org) == {"DescribeUser": 20}
-
-
-def test_one_client_per_region_profile_and_endpoint(big_org: Emulator, wm: WorkMail) -> None:
-    first = workmail_client("us-east-1", None)
-    assert workmail_client("us-east-1", None) is first
-    assert workmail_client("eu-west-1", None) is not first
-    with ThreadPoolExecutor(8) as pool:
-        clients = set(map(id, pool.map(lambda _: workmail_client("us-east-1", None), range(32))))
-    assert clients == {id(first)}
 
 
 @pytest.mark.parametrize(("max_attempts", "expected"), [(None, 3), ("2", 2)])
 def test_retries_follow_botocore_standard_mode_and_aws_max_attempts(
     big_org: Emulator, wm: WorkMail, monkeypatch: pytest.MonkeyPatch, max_attempts: str | None, expected: int
 ) -> None:
-    monkeypatch.setattr(client_module, "_CLIENTS", {})
     if max_attempts is None:
         monkeypatch.delenv("AWS_MAX_ATTEMPTS", raising=False)
     else:
         monkeypatch.setenv("AWS_MAX_ATTEMPTS", max_attempts)
-    fresh = WorkMail(workmail_client("us-east-1", None), wm.organization_id)
+    fresh = WorkMail(ClientPool().get("us-east-1", None), wm.organization_id)
     big_org.admin("POST", "/_emulator/faults", {"operation": "DescribeUser", "error": "ThrottlingException"})
     try:
         with pytest.raises(WorkMailProviderError) as caught:
@@ -190,12 +180,11 @@ def lookalikes(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Emulator, Work
     ]
     seed = {"organizations": [{"alias": "o", "domains": [{"name": "example.com", "verified": True}], "users": users}]}
     with running(seed=seed) as emu:
-        monkeypatch.setattr(client_module, "_CLIENTS", {})
         monkeypatch.setenv("AWS_ENDPOINT_URL_WORKMAIL", emu.url)
         monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDCLIENT")
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "client")
         assert emu.seed_result is not None
-        yield emu, WorkMail(workmail_client("us-east-1", None), emu.seed_result["organizations"]["o"]["id"])
+        yield emu, WorkMail(ClientPool().get("us-east-1", None), emu.seed_result["organizations"]["o"]["id"])
 
 
 @pytest.mark.parametrize("identifier", ["carol@example.com", "erin@example.com", "carol", "dave@example.com"])
@@ -226,7 +215,7 @@ def _stubbed(responses: list[dict[str, Any]], method: str = "list_users") -> tup
     for response in responses:
         stubber.add_response(method, response)
     stubber.activate()
-    return WorkMail(client, ORG_ID), stubber
+    return WorkMail(Connection(client), ORG_ID), stubber
 
 
 def test_a_listing_whose_next_token_repeats_fails_with_a_message() -> None:

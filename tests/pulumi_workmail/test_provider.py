@@ -20,7 +20,6 @@ import pytest
 from pulumi.dynamic import ConfigureRequest, CreateResult, ReadResult, UpdateResult
 from pulumi.dynamic.config import Config
 
-from pulumi_workmail import client as client_module
 from pulumi_workmail.errors import WorkMailProviderError
 from pulumi_workmail.journal import Journal
 
@@ -734,12 +733,11 @@ def test_failed_read_back_after_successful_write_does_not_fail_create(
 def test_failed_read_back_after_successful_update_does_not_fail_update(
     world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    world.monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     created = create(world, "alice", "alice.new@example.com")
     # The update reads (1st DescribeUser), writes, reads back (2nd): only the read-back fails.
     world.reset_stats()
     world.fault(operation="DescribeUser", error="InternalFailure", status=500, every=2)
-    world.monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-    world.monkeypatch.setattr("pulumi_workmail.client._CLIENTS", {})
     updated = update(world, created, "alice.newer@example.com")
     assert world.stats().get("UpdatePrimaryEmailAddress") == 1
     assert outs_of(updated)["email"] == "alice.newer@example.com"
@@ -997,7 +995,7 @@ def test_one_client_is_shared_by_concurrent_calls(world: World) -> None:
         thread.join()
     assert not errors, errors
     assert len(results) == 3
-    assert client_module.client_count() == 1
+    assert len(world.provider.pool) == 1
 
 
 # ------------------------------------------------------------------ old or hand-edited state
@@ -1085,7 +1083,6 @@ def test_nothing_listening_at_the_endpoint_fails_without_waiting_out_the_timeout
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     monkeypatch.setenv("AWS_ENDPOINT_URL_WORKMAIL", f"http://127.0.0.1:{port}")
-    monkeypatch.setattr(client_module, "_CLIENTS", {})
     with pytest.raises(WorkMailProviderError) as caught:
         create(world, "alice", "alice.new@example.com", wait_timeout_seconds=3600)
     assert caught.value.code == "ConnectionError" and not caught.value.retryable
@@ -1121,7 +1118,6 @@ def not_workmail(monkeypatch: pytest.MonkeyPatch) -> Iterator[_CannedServer]:
     server.reply = (200, "application/x-amz-json-1.1", b"{}")
     threading.Thread(target=server.serve_forever, daemon=True).start()
     monkeypatch.setenv("AWS_ENDPOINT_URL_WORKMAIL", f"http://127.0.0.1:{server.server_address[1]}")
-    monkeypatch.setattr(client_module, "_CLIENTS", {})
     yield server
     server.shutdown()
     server.server_close()

@@ -28,7 +28,6 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from pulumi_workmail import client as provider_client
 from pulumi_workmail.errors import WorkMailProviderError
 from pulumi_workmail.provider import EntityPrimaryEmailProvider
 from workmail_emulator import Emulator
@@ -484,7 +483,6 @@ def test_provider_reports_a_wrong_secret_as_a_credentials_problem(
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", KEY)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", wrong_secret)
-    monkeypatch.setattr(provider_client, "_CLIENTS", {})
     props = {"organization_id": org, "entity_id": "alice", "email": "al@example.com", "wait_timeout_seconds": 0.2}
     with pytest.raises(WorkMailProviderError) as caught:
         EntityPrimaryEmailProvider().create(props)
