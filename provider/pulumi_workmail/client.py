@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .clients import Connection
+from .clients import ClientPool, Connection
 from .errors import Context, WorkMailProviderError, email_in_use, problem, translate
 from .terms import Code, EntityState, EntityType, LiveEntity
-from .validation import identifier_kind
+from .validation import EntityRef
 
 if TYPE_CHECKING:
     pass
@@ -24,15 +24,6 @@ ENTITY_NOT_FOUND = Code.ENTITY_NOT_FOUND
 USER, GROUP, RESOURCE = EntityType.USER, EntityType.GROUP, EntityType.RESOURCE
 # The id member of each type's Describe answer.
 ID_MEMBER = {USER: "UserId", GROUP: "GroupId", RESOURCE: "ResourceId"}
-# Which Describe calls can answer an identifier of each shape, most likely first.
-LOOKUP_ORDER = {
-    "resource_id": (RESOURCE,),
-    "uuid": (USER, GROUP),
-    "sid": (USER, GROUP),
-    "email": (USER, GROUP, RESOURCE),
-    "name": (USER, GROUP, RESOURCE),
-}
-
 # Listing: one List* page of 100 answers up to 100 reads of a refresh, a destroy or an update.
 LIST_CALLS = {
     USER: ("list_users", "Users"),
@@ -69,6 +60,17 @@ class WorkMail:
         self.batch_reads = batch_reads
         self.region = str(getattr(self.client.meta, "region_name", None) or "the configured region")
         self.endpoint = str(getattr(self.client.meta, "endpoint_url", None) or "")
+
+    @classmethod
+    def connect(
+        cls, pool: ClientPool, organization_id: str, region: str | None, profile: str | None, *, batch_reads: bool
+    ) -> WorkMail:
+        """The adapter on the pool's client for this region and profile (a missing profile, say, fails here)."""
+        try:
+            connection = pool.get(region, profile)
+        except Exception as error:
+            raise translate(error, Context("create a WorkMail client", organization_id, region or "")) from None
+        return cls(connection, organization_id, batch_reads=batch_reads)
 
     def read(self, entity_type: EntityType, entity_id: str) -> LiveEntity:
         """Describe one entity, or answer from a listing when many reads of its kind arrive together.
@@ -174,9 +176,9 @@ class WorkMail:
             email=email,
         )
 
-    def find(self, identifier: str) -> LiveEntity:
+    def find(self, ref: EntityRef) -> LiveEntity:
         """Resolve an id, email or name, trying the Describe calls its shape makes likely first."""
-        kinds = LOOKUP_ORDER[identifier_kind(identifier)]
+        identifier, kinds = ref.identifier, ref.candidate_types
         for entity_type in kinds:
             # When many creates arrive together, a listing answers those it shows enabled; anything else
             # (an alias, a miss, an entity not yet enabled or one this process wrote) is described.

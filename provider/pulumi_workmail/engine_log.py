@@ -17,11 +17,10 @@ import threading
 from types import FrameType
 from typing import Any
 
+from . import _sdk
+
 # host:port, as the engine passes its address (IPv4, a name, or [IPv6]).
 _ADDRESS = re.compile(r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$")
-# The provider server's request handlers (pulumi.dynamic.__main__.DynamicResourceProviderServicer).
-_HANDLERS = frozenset({"Check", "Diff", "Create", "Read", "Update", "Delete"})
-_SERVER_MODULE = "pulumi.dynamic.__main__"
 _TIMEOUT_SECONDS = 5.0
 
 _lock = threading.Lock()
@@ -31,9 +30,7 @@ _unavailable = False
 
 def engine_address() -> str | None:
     """The engine's address when this process is the dynamic provider server the engine started."""
-    main = sys.modules.get("__main__")
-    spec = getattr(main, "__spec__", None)
-    if getattr(spec, "name", None) != _SERVER_MODULE:
+    if not _sdk.in_provider_server():
         return None
     candidates = [arg for arg in sys.argv[1:] if _ADDRESS.match(arg)]
     return candidates[-1] if candidates else None
@@ -41,14 +38,7 @@ def engine_address() -> str | None:
 
 def current_urn(frame: FrameType | None = None) -> str:
     """The URN of the engine request this thread is answering, or "" outside one."""
-    frame = frame or sys._getframe(1)
-    while frame is not None:
-        if frame.f_code.co_name in _HANDLERS and frame.f_globals.get("__name__") in (_SERVER_MODULE, "__main__"):
-            urn = getattr(frame.f_locals.get("request"), "urn", "")
-            if isinstance(urn, str) and urn:
-                return urn
-        frame = frame.f_back
-    return ""
+    return _sdk.request_urn(frame or sys._getframe(1))
 
 
 def _engine() -> Any:

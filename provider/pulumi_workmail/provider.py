@@ -16,7 +16,6 @@ those come from ``configure`` (stack config) and the environment in the provider
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -33,19 +32,19 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from . import engine_log
+from . import _sdk, engine_log
 from .client import WorkMail
 from .clients import ClientPool
 from .diff import diff_props
-from .errors import Context, WorkMailProviderError, one_line, problem, restore_failed, translate
+from .errors import WorkMailProviderError, one_line, problem, restore_failed
 from .settings import Settings
 from .terms import CONSISTENCY_CODES, GONE_CODES, Code, EntityState, EntityType, LiveEntity
 from .validation import (
     DEFAULT_ON_DELETE,
     DEFAULT_WAIT_TIMEOUT_SECONDS,
     INPUT_PROPERTIES,
+    EntityRef,
     check_inputs,
-    identifier_kind,
 )
 
 T = TypeVar("T")
@@ -53,12 +52,6 @@ T = TypeVar("T")
 
 def _same(a: str | None, b: str | None) -> bool:
     return (a or "").lower() == (b or "").lower()
-
-
-def _id_shaped(identifier: str) -> bool:
-    """Only an id can name an entity that exists but is not visible yet (created moments ago);
-    a name or email that resolves to nothing is a typo, reported at once."""
-    return identifier_kind(identifier) in ("uuid", "sid", "resource_id")
 
 
 def _transient(error: WorkMailProviderError, id_given: bool = False) -> bool:
@@ -212,13 +205,9 @@ class EntityPrimaryEmailProvider(ResourceProvider):
         # (AWS_DEFAULT_REGION, the profile's region).
         settings = self.settings
         region = props.get("region") or settings.region
-        try:
-            connection = self.pool.get(region, settings.profile)
-        except Exception as error:
-            raise translate(
-                error, Context("create a WorkMail client", props["organization_id"], region or "")
-            ) from None
-        return WorkMail(connection, props["organization_id"], batch_reads=settings.batch_reads)
+        return WorkMail.connect(
+            self.pool, props["organization_id"], region, settings.profile, batch_reads=settings.batch_reads
+        )
 
     def _deadline(self, props: Mapping[str, Any]) -> Deadline:
         seconds = float(props.get("wait_timeout_seconds", DEFAULT_WAIT_TIMEOUT_SECONDS))
@@ -236,20 +225,18 @@ class EntityPrimaryEmailProvider(ResourceProvider):
         )
         return outs
 
-    def _resolve(self, wm: WorkMail, props: Mapping[str, Any], deadline: Deadline) -> LiveEntity:
+    def _resolve(self, wm: WorkMail, ref: EntityRef, deadline: Deadline) -> LiveEntity:
         """Find the entity and wait (bounded) until it is enabled, as one created moments ago may not be."""
-        identifier = props["entity_id"]
-        id_given = _id_shaped(identifier)
 
         def attempt() -> LiveEntity:
-            entity = wm.find(identifier)
+            entity = wm.find(ref)
             if entity.state is EntityState.DELETED:
                 raise problem(Code.ENTITY_DELETED, entity=entity.label(), org=wm.organization_id)
             if not entity.enabled:
                 raise problem(Code.ENTITY_STATE, entity=entity.label(), org=wm.organization_id)
             return entity
 
-        return deadline.retry(attempt, lambda e: _transient(e, id_given))
+        return deadline.retry(attempt, lambda e: _transient(e, ref.id_shaped))
 
     def _write(self, wm: WorkMail, entity: LiveEntity, email: str, deadline: Deadline, *, id_given: bool) -> None:
         """UpdatePrimaryEmailAddress, retried while transient; an address held elsewhere names its holder."""
@@ -317,7 +304,8 @@ class EntityPrimaryEmailProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         wm = self._workmail(props)
         deadline = self._deadline(props)
-        entity = self._resolve(wm, props, deadline)
+        ref = EntityRef.parse(props["entity_id"])
+        entity = self._resolve(wm, ref, deadline)
         CLAIMS.claim(wm.organization_id, entity)
         journal = self.settings.journal
         original = entity.email
@@ -334,7 +322,7 @@ class EntityPrimaryEmailProvider(ResourceProvider):
                 original = noted
         else:
             journal.remember(wm.organization_id, entity.id, original, props["email"])
-            entity = self._set_primary(wm, entity, props["email"], deadline, id_given=_id_shaped(props["entity_id"]))
+            entity = self._set_primary(wm, entity, props["email"], deadline, id_given=ref.id_shaped)
         # The note stays: the engine may yet die before it saves the state that records this create (or a
         # killed CLI's orphaned provider finishes it). A later step on this resource shows the state has it.
         return CreateResult(f"{wm.organization_id}/{entity.id}", self._outputs(props, entity, original))
@@ -365,7 +353,8 @@ class EntityPrimaryEmailProvider(ResourceProvider):
                 filled[field_name] = value
         if filled.get("entity_type") not in EntityType.__members__:  # missing, or edited into nonsense
             wm = self._workmail(filled)
-            live = self._deadline(filled).retry(lambda: wm.find(filled["resolved_entity_id"]), _transient)
+            ref = EntityRef.parse(filled["resolved_entity_id"])
+            live = self._deadline(filled).retry(lambda: wm.find(ref), _transient)
             filled["entity_type"] = live.type.value
             filled.setdefault("entity_name", live.name)
         return filled
@@ -393,7 +382,8 @@ class EntityPrimaryEmailProvider(ResourceProvider):
                     )
                 entity = live
                 deadline.restart_backoff()
-            entity = self._set_primary(wm, entity, news["email"], deadline, id_given=_id_shaped(news["entity_id"]))
+            id_given = EntityRef.parse(news["entity_id"]).id_shaped
+            entity = self._set_primary(wm, entity, news["email"], deadline, id_given=id_given)
         return UpdateResult(self._outputs(news, entity, olds.get("original_email")))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -470,36 +460,4 @@ class EntityPrimaryEmailProvider(ResourceProvider):
         self._write(wm, entity, original, deadline, id_given=False)
 
 
-class _TracebackShim:
-    """Stands in for ``traceback`` inside the provider server only, so expected errors read as one line.
-
-    The SDK's server (3.272) answers any exception from create/update/delete/read/diff with
-    ``traceback.format_exc()``; for a ``WorkMailProviderError`` the message alone is what a user needs.
-    """
-
-    def __init__(self, real: Any) -> None:
-        self._real = real
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._real, name)
-
-    def format_exc(self, *args: Any, **kwargs: Any) -> str:
-        error = sys.exc_info()[1]
-        if isinstance(error, WorkMailProviderError):
-            return error.message
-        text: str = self._real.format_exc(*args, **kwargs)
-        return text
-
-
-def _install_error_formatter() -> None:
-    """Patch the provider server's module (never the user's program), once, when it imports us."""
-    main = sys.modules.get("__main__")
-    spec = getattr(main, "__spec__", None)
-    if main is None or getattr(spec, "name", None) != "pulumi.dynamic.__main__":
-        return
-    current = getattr(main, "traceback", None)
-    if current is not None and not isinstance(current, _TracebackShim):
-        main.traceback = _TracebackShim(current)  # type: ignore[attr-defined]
-
-
-_install_error_formatter()
+_sdk.install_error_formatter(WorkMailProviderError)

@@ -11,9 +11,12 @@ from __future__ import annotations
 import re
 import reprlib
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pulumi.output import Unknown
+
+from .terms import EntityType
 
 __all__ = [
     "DEFAULT_ON_DELETE",
@@ -26,6 +29,7 @@ __all__ = [
     "ORGANIZATION_ID_RE",
     "OUTPUT_ONLY_PROPERTIES",
     "REGION_RE",
+    "EntityRef",
     "check_inputs",
     "identifier_kind",
     "is_unknown",
@@ -69,6 +73,38 @@ _repr.maxlong = _SHOW_MAX
 def is_unknown(v: object) -> bool:
     """True for a value Pulumi does not know yet (preview); such values skip validation."""
     return isinstance(v, Unknown)
+
+
+@dataclass(frozen=True)
+class EntityRef:
+    """An ``entity_id`` as the user wrote it, classified once: which lookups can answer it, in what order."""
+
+    identifier: str
+    kind: IdentifierKind
+
+    @classmethod
+    def parse(cls, entity_id: str) -> EntityRef:
+        return cls(entity_id, identifier_kind(entity_id))
+
+    @property
+    def id_shaped(self) -> bool:
+        """Only an id can name an entity that exists but is not visible yet (created moments ago); a name
+        or email that resolves to nothing is a typo, reported at once."""
+        return self.kind in ("uuid", "sid", "resource_id")
+
+    @property
+    def candidate_types(self) -> tuple[EntityType, ...]:
+        """The types whose Describe can answer it, most likely first (user and group ids look alike)."""
+        return _CANDIDATES[self.kind]
+
+
+_CANDIDATES: dict[IdentifierKind, tuple[EntityType, ...]] = {
+    "resource_id": (EntityType.RESOURCE,),
+    "uuid": (EntityType.USER, EntityType.GROUP),
+    "sid": (EntityType.USER, EntityType.GROUP),
+    "email": (EntityType.USER, EntityType.GROUP, EntityType.RESOURCE),
+    "name": (EntityType.USER, EntityType.GROUP, EntityType.RESOURCE),
+}
 
 
 def identifier_kind(entity_id: str) -> IdentifierKind:

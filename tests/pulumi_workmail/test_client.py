@@ -15,6 +15,7 @@ from pulumi_workmail.client import WorkMail
 from pulumi_workmail.clients import ClientPool, Connection
 from pulumi_workmail.errors import WorkMailProviderError
 from pulumi_workmail.terms import EntityType
+from pulumi_workmail.validation import EntityRef
 from workmail_emulator import Emulator, running
 
 USER = EntityType.USER
@@ -108,35 +109,35 @@ def test_many_creates_resolve_from_a_listing(big_org: Emulator, wm: WorkMail, ho
 
 def test_find_of_an_alias_is_described_even_when_the_listing_is_warm(big_org: Emulator, wm: WorkMail) -> None:
     for name in ("u001", "u002", "u003", "u004", "u005"):
-        wm.find(name)
+        wm.find(EntityRef.parse(name))
     big_org.admin("POST", "/_emulator/stats/reset")
-    entity = wm.find("first@example.com")
+    entity = wm.find(EntityRef.parse("first@example.com"))
     assert entity.id == _ids(big_org)[0] and entity.email == "u000@example.com"
     assert _calls(big_org) == {"DescribeUser": 1}
 
 
 def test_find_of_an_entity_the_listing_shows_disabled_is_described(big_org: Emulator, wm: WorkMail) -> None:
     for name in ("u001", "u002", "u003", "u004", "u005"):
-        wm.find(name)
+        wm.find(EntityRef.parse(name))
     big_org.admin("POST", "/_emulator/stats/reset")
-    assert wm.find("unregistered").state == "DISABLED"
+    assert wm.find(EntityRef.parse("unregistered")).state == "DISABLED"
     assert _calls(big_org) == {"DescribeUser": 1}
 
 
 def test_find_of_an_entity_this_process_wrote_is_described(big_org: Emulator, wm: WorkMail) -> None:
     for name in ("u001", "u002", "u003", "u004", "u005"):
-        wm.find(name)
-    target = wm.find("u003")
+        wm.find(EntityRef.parse(name))
+    target = wm.find(EntityRef.parse("u003"))
     wm.set_primary(target, "u003.renamed@example.com")
     big_org.admin("POST", "/_emulator/stats/reset")
-    assert wm.find("u003").email == "u003.renamed@example.com"
+    assert wm.find(EntityRef.parse("u003")).email == "u003.renamed@example.com"
     assert _calls(big_org) == {"DescribeUser": 1}
     wm.set_primary(target, "u003@example.com")
 
 
 def test_retrying_one_identifier_never_turns_into_a_listing(big_org: Emulator, wm: WorkMail) -> None:
     for _ in range(10):
-        wm.find("u007")
+        wm.find(EntityRef.parse("u007"))
         wm.read(USER, _ids(big_org)[8])
     assert _calls(big_org) == {"DescribeUser": 20}
 
@@ -196,8 +197,8 @@ def test_a_batched_resolve_picks_the_entity_a_single_describe_picks(
     single = wm.describe(USER, identifier)
     emu.admin("POST", "/_emulator/stats/reset")
     for i in range(5):  # distinct lookups in the window: the next find is answered from a listing
-        wm.find(f"filler{i}")
-    batched = wm.find(identifier)
+        wm.find(EntityRef.parse(f"filler{i}"))
+    batched = wm.find(EntityRef.parse(identifier))
     assert _calls(emu).get("ListUsers", 0) >= 1, "the finds went through a listing"
     assert (batched.id, batched.name) == (single.id, single.name)
 

@@ -29,8 +29,8 @@ from botocore.exceptions import (
 )
 
 from pulumi_workmail import errors
+from pulumi_workmail._sdk import TracebackShim
 from pulumi_workmail.errors import Context, WorkMailProviderError, scrub, translate
-from pulumi_workmail.provider import _TracebackShim
 from pulumi_workmail.terms import Code
 from workmail_emulator import running
 
@@ -736,7 +736,7 @@ def test_email_in_use_without_known_owner_is_generic() -> None:
 
 
 def test_traceback_shim_shows_only_the_message_for_provider_errors() -> None:
-    shim = _TracebackShim(traceback)
+    shim = TracebackShim(traceback, WorkMailProviderError)
     try:
         raise WorkMailProviderError("bob@example.com is already used by user bob (x); remove it there first.")
     except WorkMailProviderError:
@@ -745,7 +745,7 @@ def test_traceback_shim_shows_only_the_message_for_provider_errors() -> None:
 
 
 def test_traceback_shim_keeps_full_traceback_for_unexpected_errors() -> None:
-    shim = _TracebackShim(traceback)
+    shim = TracebackShim(traceback, WorkMailProviderError)
     try:
         raise KeyError("bug")
     except KeyError:
@@ -756,7 +756,7 @@ def test_traceback_shim_keeps_full_traceback_for_unexpected_errors() -> None:
 
 def test_traceback_shim_is_not_installed_in_the_test_process() -> None:
     main = sys.modules.get("__main__")
-    assert not isinstance(getattr(main, "traceback", None), _TracebackShim)
+    assert not isinstance(getattr(main, "traceback", None), TracebackShim)
 
 
 def test_translated_errors_do_not_chain_sdk_exceptions(world: World) -> None:
