@@ -6,8 +6,9 @@ workmail_emulator`` starts one as a server.
 """
 
 from .exceptions import WorkMailError
-from .models import Backend, Domain, Entity, Organization, Settings
+from .models import Backend, Domain, Entity, Organization
 from .server import Emulator, FaultRule, StateFileError, running
+from .settings import Settings
 
 __all__ = [
     "Backend",

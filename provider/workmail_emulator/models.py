@@ -2,8 +2,8 @@
 
 Each public operation method takes the request parameters (already validated against the service
 model by ``shapes``) and returns the response members. Behaviour the public record leaves open is
-decided by ``Settings`` (see workmail-api.md sections 4 and 9), so tests can run the provider against
-every plausible variant of the real service.
+decided by ``Settings``, so tests can run the provider against every plausible variant of the real
+service.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import exceptions as exc
+from .settings import Settings
 from .shapes import matches
 
 ENTITY_TYPES = ("USER", "GROUP", "RESOURCE")
@@ -34,75 +35,6 @@ MAX_DOMAINS = 1000
 
 Params = dict[str, Any]
 Result = dict[str, Any]
-
-
-@dataclass
-class Settings:
-    """Switches for what only a live organization could settle (workmail-api.md section 9)."""
-
-    same_primary_update: str = "noop"  # | "InvalidParameterException" | "EmailAddressInUseException"
-    list_aliases_includes_primary: bool = False
-    describe_entity_resolves_aliases: bool = True
-    alias_ops_resolve_names: bool = False
-    create_alias_own_primary: str = "EmailAddressInUseException"  # | "noop"
-    alias_limit: int = 100
-    alias_limit_on_update: str = "allow"  # | "LimitExceededException"
-    page_size: int = 100
-    activation_describes: int = 0
-    deregister_default_or_test_domain: str = "InvalidParameterException"  # | "allow"
-    reserved_names: list[str] = field(default_factory=lambda: ["administrator", "root", "postmaster"])
-
-    _RANGES = {"page_size": (1, 1000), "alias_limit": (0, 10_000), "activation_describes": (0, 1000)}
-    _CHOICES = {
-        "same_primary_update": ("noop", "InvalidParameterException", "EmailAddressInUseException"),
-        "create_alias_own_primary": ("EmailAddressInUseException", "noop"),
-        "alias_limit_on_update": ("allow", "LimitExceededException"),
-        "deregister_default_or_test_domain": ("InvalidParameterException", "allow"),
-    }
-
-    def update(self, values: dict[str, Any]) -> None:
-        """Apply ``values`` after checking every key and type, all or nothing."""
-        known = {f.name: f for f in dataclasses.fields(self)}
-        staged: dict[str, Any] = {}
-        for key, value in values.items():
-            if key not in known:
-                raise ValueError(f"unknown setting {key!r}; known: {', '.join(sorted(known))}")
-            current = getattr(self, key)
-            value = _coerce(key, value, current)
-            choices = self._CHOICES.get(key)
-            if choices and value not in choices:
-                raise ValueError(f"setting {key} must be one of {', '.join(choices)}")
-            low, high = self._RANGES.get(key, (None, None))
-            if low is not None and not (low <= value <= high):
-                raise ValueError(f"setting {key} must be from {low} to {high}")
-            staged[key] = value
-        for key, value in staged.items():
-            setattr(self, key, value)
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-
-def _coerce(key: str, value: Any, current: Any) -> Any:
-    """Accept JSON values and the ``k=v`` strings of the command line."""
-    if isinstance(current, bool):
-        if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
-            return value.lower() in ("true", "1")
-        if isinstance(value, bool):
-            return value
-    elif isinstance(current, int):
-        if isinstance(value, str) and value.isdigit():
-            return int(value)
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-            return value
-    elif isinstance(current, list):
-        if isinstance(value, str):
-            return [v.strip() for v in value.split(",") if v.strip()]
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return value
-    elif isinstance(current, str) and isinstance(value, str):
-        return value
-    raise ValueError(f"setting {key} has the wrong type: {value!r}")
 
 
 @dataclass
@@ -653,9 +585,7 @@ class Backend:
             raise exc.InvalidParameterException(f"Role {p['Role']} cannot be set on CreateUser.")
         password = p.get("Password")
         if password is not None and not _strong(password):
-            raise exc.WorkMailError(
-                "The password does not meet the complexity requirements.", code="InvalidPasswordException"
-            )
+            raise exc.InvalidPasswordException("The password does not meet the complexity requirements.")
         self._check_name_free(org, p["Name"])
         entity = Entity(
             id=str(uuid.uuid4()),

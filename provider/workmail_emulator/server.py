@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 from . import exceptions as exc
 from . import sigv4
-from .models import Backend, Settings
+from .models import Backend
 from .responses import dispatch, encode, operation_name, parse_body
+from .settings import Settings
 
 if TYPE_CHECKING:
     from mypy_boto3_workmail import WorkMailClient
@@ -430,13 +431,13 @@ class _Handler(BaseHTTPRequestHandler):
                 if mutating:
                     emulator.backend.notify_changed()
         except StateFileError as error:
-            self._send_error(exc.WorkMailError(str(error), code="InternalFailure", status=500))
+            self._send_error(exc.InternalFailure(str(error)))
             return
         except exc.WorkMailError as error:
             self._send_error(error)
             return
         except Exception as error:  # a bug in the emulator must still look like AWS
-            self._send_error(exc.WorkMailError(f"Internal error: {error!r}", code="InternalFailure", status=500))
+            self._send_error(exc.InternalFailure(f"Internal error: {error!r}"))
             return
         if rule is not None and rule.after and self._inject(rule):
             return
