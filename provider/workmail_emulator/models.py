@@ -32,6 +32,9 @@ ACTIVE = "Active"
 DELETED_ORG = "Deleted"
 MAX_ORGANIZATIONS = 100
 MAX_DOMAINS = 1000
+# Where the emulated service says it runs: in its ARNs and its mail domains' DNS records.
+DEFAULT_REGION = "us-east-1"
+DEFAULT_ACCOUNT_ID = "123456789012"
 
 Params = dict[str, Any]
 Result = dict[str, Any]
@@ -136,9 +139,17 @@ def _domain_of(email: str) -> str:
 class Backend:
     """All emulator state, guarded by one re-entrant lock so concurrent clients see atomic operations."""
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        region: str = DEFAULT_REGION,
+        account_id: str = DEFAULT_ACCOUNT_ID,
+    ) -> None:
         self.lock = threading.RLock()
         self.settings = settings or Settings()
+        self.region = region
+        self.account_id = account_id
         self.organizations: dict[str, Organization] = {}
         self.client_tokens: dict[str, str] = {}
         self.lag_reads = 0
@@ -460,7 +471,7 @@ class Backend:
             "State": state,
             "DirectoryType": "VpcDirectory" if org.directory_id else "WorkMailDirectory",
             "DefaultMailDomain": org.default_domain,
-            "ARN": f"arn:aws:workmail:us-east-1:123456789012:organization/{org.id}",
+            "ARN": f"arn:aws:workmail:{self.region}:{self.account_id}:organization/{org.id}",
         }
         if org.directory_id:
             out["DirectoryId"] = org.directory_id
@@ -530,11 +541,11 @@ class Backend:
         status = "VERIFIED" if domain.verified else "PENDING"
         return {
             "Records": [
-                {"Type": "MX", "Hostname": domain.name, "Value": "10 inbound-smtp.us-east-1.amazonaws.com."},
+                {"Type": "MX", "Hostname": domain.name, "Value": f"10 inbound-smtp.{self.region}.amazonaws.com."},
                 {
                     "Type": "CNAME",
                     "Hostname": f"autodiscover.{domain.name}",
-                    "Value": "autodiscover.mail.us-east-1.awsapps.com.",
+                    "Value": f"autodiscover.mail.{self.region}.awsapps.com.",
                 },
             ],
             "IsTestDomain": domain.is_test,

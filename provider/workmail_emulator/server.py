@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import socket
 import tempfile
 import threading
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import exceptions as exc
 from . import sigv4
-from .models import Backend
+from .models import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Backend
 from .responses import dispatch, encode, operation_name, parse_body
 from .settings import Settings
 
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
 
 MAX_BODY = 1024 * 1024
 ADMIN_PREFIX = "/_emulator/"
+_REGION = re.compile(r"[a-z]{2}(-[a-z0-9]+)+")
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")
 _STATUS_ERRORS = {
     500: "InternalFailure",
     503: "ServiceUnavailable",
@@ -128,12 +131,19 @@ class Emulator:
         seed: dict[str, Any] | None = None,
         verbose: bool = False,
         request_timeout: float = REQUEST_TIMEOUT_SECONDS,
+        region: str = DEFAULT_REGION,
+        account_id: str = DEFAULT_ACCOUNT_ID,
     ) -> None:
         """``access_keys`` lets only those key ids in; ``credentials`` ({key id: secret}) lets only those in
         and verifies their SigV4 signatures. Given both, keys of either are let in. A connection that sends
-        nothing for ``request_timeout`` seconds (a stalled request, an idle keep-alive) is closed."""
+        nothing for ``request_timeout`` seconds (a stalled request, an idle keep-alive) is closed.
+        ``region`` and ``account_id`` are where the emulated service says it runs (ARNs, DNS records)."""
+        if not _REGION.fullmatch(region):
+            raise ValueError(f"invalid region {region!r}: lowercase letters, digits and dashes, like us-east-1")
+        if not _ACCOUNT_ID.fullmatch(account_id):
+            raise ValueError(f"invalid account id {account_id!r}: an AWS account id is 12 digits")
         self.request_timeout = request_timeout
-        self.backend = Backend(Settings())
+        self.backend = Backend(Settings(), region=region, account_id=account_id)
         self.access_keys = set(access_keys or [])
         self.credentials = _check_credentials(credentials or {})
         self.state_file = Path(state_file) if state_file else None
@@ -240,7 +250,7 @@ class Emulator:
         key, secret = next(iter(self.credentials.items()), ("AKIDEMULATOR", "emulator-secret"))
         params: dict[str, Any] = {
             "endpoint_url": self.url,
-            "region_name": "us-east-1",
+            "region_name": self.backend.region,
             "aws_access_key_id": key,
             "aws_secret_access_key": secret,
             "config": config,
@@ -548,6 +558,8 @@ def running(
     port: int = 0,
     credentials: Mapping[str, str] | None = None,
     request_timeout: float = REQUEST_TIMEOUT_SECONDS,
+    region: str = DEFAULT_REGION,
+    account_id: str = DEFAULT_ACCOUNT_ID,
 ) -> Iterator[Emulator]:
     """Run an emulator in this process for the duration of the block."""
     emulator = Emulator(
@@ -559,6 +571,8 @@ def running(
         state_file=state_file,
         seed=seed,
         request_timeout=request_timeout,
+        region=region,
+        account_id=account_id,
     )
     emulator.start()
     try:
