@@ -5,8 +5,9 @@ emulator is the project's test oracle. ``running()`` starts one in-process for t
 workmail_emulator`` starts one as a server.
 """
 
+from .backend import Backend
 from .exceptions import WorkMailError
-from .models import Backend, Domain, Entity, Organization
+from .models import Domain, Entity, Organization
 from .server import Emulator, FaultRule, StateFileError, running
 from .settings import Settings
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from . import exceptions as exc
-from .models import OPERATIONS, Backend
+from .backend import OPERATIONS, Backend
 from .shapes import operation, validate
 
 TARGET_PREFIX = "WorkMailService."

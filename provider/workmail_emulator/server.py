@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 from . import exceptions as exc
 from . import sigv4
-from .models import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Backend
+from .backend import Backend
+from .models import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from .responses import dispatch, encode, operation_name, parse_body
 from .settings import Settings
 
