@@ -1,14 +1,13 @@
-"""Mail domains: RegisterMailDomain, GetMailDomain, ListMailDomains, DeregisterMailDomain,
-UpdateDefaultMailDomain, and the admin API's verification of a domain.
+"""Mail domains: register, get, list, deregister, make default, and the admin API's verification.
 
 A registered domain is pending until verified (through the admin API, or ``verified`` in a seed); only a
-verified domain can hold addresses or become the default.
+verified domain can hold addresses or become the default. Domain names are case-insensitive.
 """
 
 from __future__ import annotations
 
 from . import exceptions as exc
-from .models import MAX_DOMAINS, Domain, Params, Result, domain_of
+from .models import MAX_DOMAINS, Domain, Organization, domain_of
 from .state import State
 
 
@@ -26,49 +25,33 @@ class DomainOperations(State):
             found.verified = True
             self.notify_changed()
 
-    def register_mail_domain(self, p: Params) -> Result:
-        org = self._org(p)
-        name = p["DomainName"].lower()
+    def register_mail_domain(self, *, organization_id: str, domain_name: str) -> None:
+        """Register the domain, pending; registering it again changes nothing."""
+        org = self._org(organization_id)
+        name = domain_name.lower()
         if name in org.domains:
-            return {}
+            return
         self._check_domain_free(name, org)
         if len(org.domains) >= MAX_DOMAINS:
             raise exc.LimitExceededException("The maximum number of mail domains has been reached.")
         org.domains[name] = Domain(name)
-        return {}
 
-    def get_mail_domain(self, p: Params) -> Result:
-        org = self._org(p)
-        domain = self._domain(org, p["DomainName"])
-        status = "VERIFIED" if domain.verified else "PENDING"
-        return {
-            "Records": [
-                {"Type": "MX", "Hostname": domain.name, "Value": f"10 inbound-smtp.{self.region}.amazonaws.com."},
-                {
-                    "Type": "CNAME",
-                    "Hostname": f"autodiscover.{domain.name}",
-                    "Value": f"autodiscover.mail.{self.region}.awsapps.com.",
-                },
-            ],
-            "IsTestDomain": domain.is_test,
-            "IsDefault": domain.name == org.default_domain,
-            "OwnershipVerificationStatus": status,
-            "DkimVerificationStatus": status,
-        }
+    def get_mail_domain(self, *, organization_id: str, domain_name: str) -> tuple[Organization, Domain]:
+        org = self._org(organization_id)
+        return org, self._domain(org, domain_name)
 
-    def list_mail_domains(self, p: Params) -> Result:
-        org = self._org(p)
-        page, token = self._page(sorted(org.domains.values(), key=lambda d: d.name), p, f"domains:{org.id}")
-        out: Result = {
-            "MailDomains": [{"DomainName": d.name, "DefaultDomain": d.name == org.default_domain} for d in page]
-        }
-        if token:
-            out["NextToken"] = token
-        return out
+    def list_mail_domains(
+        self, *, organization_id: str, max_results: int | None = None, next_token: str | None = None
+    ) -> tuple[Organization, list[Domain], str | None]:
+        """The organization and one page of its domains, by name."""
+        org = self._org(organization_id)
+        domains = sorted(org.domains.values(), key=lambda d: d.name)
+        page, token = self._page(domains, max_results, next_token, f"domains:{org.id}")
+        return org, page, token
 
-    def deregister_mail_domain(self, p: Params) -> Result:
-        org = self._org(p)
-        domain = self._domain(org, p["DomainName"])
+    def deregister_mail_domain(self, *, organization_id: str, domain_name: str) -> None:
+        org = self._org(organization_id)
+        domain = self._domain(org, domain_name)
         special = domain.is_test or domain.name == org.default_domain
         if special and self.settings.deregister_default_or_test_domain != "allow":
             raise exc.InvalidParameterException(f"Mail domain {domain.name} is the default or test domain.")
@@ -80,12 +63,10 @@ class DomainOperations(State):
         del org.domains[domain.name]
         if org.default_domain == domain.name:
             org.default_domain = next((d.name for d in org.domains.values() if d.is_test), "")
-        return {}
 
-    def update_default_mail_domain(self, p: Params) -> Result:
-        org = self._org(p)
-        domain = self._domain(org, p["DomainName"])
+    def update_default_mail_domain(self, *, organization_id: str, domain_name: str) -> None:
+        org = self._org(organization_id)
+        domain = self._domain(org, domain_name)
         if not domain.verified:
             raise exc.MailDomainStateException(f"Mail domain {domain.name} is not verified.")
         org.default_domain = domain.name
-        return {}

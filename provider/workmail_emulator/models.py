@@ -1,8 +1,8 @@
 """The records WorkMail's state is made of: organizations, their mail domains, and their entities
 (users, groups and resources), with the constants and identifiers they use.
 
-Records hold state only; the rules that change them live in the per-area modules, the lock and the
-lookups in ``state``.
+Records hold state and render themselves as WorkMail's response members (the ``to_*dict`` methods);
+the rules that change them live in the per-area modules, the lock and the lookups in ``state``.
 """
 
 from __future__ import annotations
@@ -31,6 +31,28 @@ class Domain:
     verified: bool = False
     is_test: bool = False
 
+    def to_dict(self, *, default: bool, region: str) -> Result:
+        """GetMailDomain's answer: the DNS records to publish and the verification status."""
+        status = "VERIFIED" if self.verified else "PENDING"
+        return {
+            "Records": [
+                {"Type": "MX", "Hostname": self.name, "Value": f"10 inbound-smtp.{region}.amazonaws.com."},
+                {
+                    "Type": "CNAME",
+                    "Hostname": f"autodiscover.{self.name}",
+                    "Value": f"autodiscover.mail.{region}.awsapps.com.",
+                },
+            ],
+            "IsTestDomain": self.is_test,
+            "IsDefault": default,
+            "OwnershipVerificationStatus": status,
+            "DkimVerificationStatus": status,
+        }
+
+    def to_summary_dict(self, *, default: bool) -> Result:
+        """A ListMailDomains item."""
+        return {"DomainName": self.name, "DefaultDomain": default}
+
 
 @dataclass
 class Entity:
@@ -53,6 +75,73 @@ class Entity:
     def addresses(self) -> list[str]:
         return ([self.email] if self.email else []) + self.aliases
 
+    def to_user_dict(self) -> Result:
+        """DescribeUser's answer."""
+        return compact(
+            {
+                "UserId": self.id,
+                "Name": self.name,
+                "Email": self.email,
+                "DisplayName": self.display_name,
+                "State": self.state,
+                "UserRole": self.role,
+                "EnabledDate": self.enabled_date,
+                "DisabledDate": self.disabled_date,
+                "FirstName": self.first_name,
+                "LastName": self.last_name,
+                "HiddenFromGlobalAddressList": self.hidden,
+            }
+        )
+
+    def to_group_dict(self) -> Result:
+        """DescribeGroup's answer."""
+        return compact(
+            {
+                "GroupId": self.id,
+                "Name": self.name,
+                "Email": self.email,
+                "State": self.state,
+                "EnabledDate": self.enabled_date,
+                "DisabledDate": self.disabled_date,
+                "HiddenFromGlobalAddressList": self.hidden,
+            }
+        )
+
+    def to_resource_dict(self) -> Result:
+        """DescribeResource's answer; every resource has WorkMail's default booking options."""
+        return compact(
+            {
+                "ResourceId": self.id,
+                "Email": self.email,
+                "Name": self.name,
+                "Type": self.resource_type,
+                "BookingOptions": {
+                    "AutoAcceptRequests": True,
+                    "AutoDeclineRecurringRequests": False,
+                    "AutoDeclineConflictingRequests": True,
+                },
+                "State": self.state,
+                "EnabledDate": self.enabled_date,
+                "DisabledDate": self.disabled_date,
+                "Description": self.description,
+                "HiddenFromGlobalAddressList": self.hidden,
+            }
+        )
+
+    def to_entity_dict(self) -> Result:
+        """DescribeEntity's answer."""
+        return {"EntityId": self.id, "Name": self.name, "Type": self.type}
+
+    def to_summary_dict(self) -> Result:
+        """A ListUsers/ListGroups/ListResources item: the members every type shares, plus its type's own."""
+        own: dict[str, Any] = {
+            "USER": {"DisplayName": self.display_name, "UserRole": self.role},
+            "GROUP": {},
+            "RESOURCE": {"Type": self.resource_type, "Description": self.description},
+        }[self.type]
+        common = {"Id": self.id, "Email": self.email, "Name": self.name, "State": self.state}
+        return compact({**common, **own, "EnabledDate": self.enabled_date, "DisabledDate": self.disabled_date})
+
 
 @dataclass
 class Organization:
@@ -66,6 +155,37 @@ class Organization:
     completed: float | None = None
     pending_describes: int = 0
     directory_id: str | None = None
+
+    def arn(self, region: str, account_id: str) -> str:
+        return f"arn:aws:workmail:{region}:{account_id}:organization/{self.id}"
+
+    def is_default(self, domain: Domain) -> bool:
+        return domain.name == self.default_domain
+
+    def to_dict(self, *, state: str, arn: str) -> Result:
+        """DescribeOrganization's answer, with the state that describe saw."""
+        out: Result = {
+            "OrganizationId": self.id,
+            "Alias": self.alias,
+            "State": state,
+            "DirectoryType": "VpcDirectory" if self.directory_id else "WorkMailDirectory",
+            "DefaultMailDomain": self.default_domain,
+            "ARN": arn,
+        }
+        if self.directory_id:
+            out["DirectoryId"] = self.directory_id
+        if self.completed:
+            out["CompletedDate"] = self.completed
+        return out
+
+    def to_summary_dict(self) -> Result:
+        """A ListOrganizations item."""
+        return {
+            "OrganizationId": self.id,
+            "Alias": self.alias,
+            "DefaultMailDomain": self.default_domain,
+            "State": self.state,
+        }
 
 
 def now() -> float:

@@ -7,17 +7,16 @@ becomes the primary stops being one. What an update to the current primary answe
 from __future__ import annotations
 
 from . import exceptions as exc
-from .models import Params, Result
 from .state import State
 
 
 class PrimaryAddressOperations(State):
     """UpdatePrimaryEmailAddress."""
 
-    def update_primary_email_address(self, p: Params) -> Result:
-        org = self._org(p)
-        entity = self._resolve(org, p["EntityId"])
-        email = p["Email"]
+    def update_primary_email_address(self, *, organization_id: str, entity_id: str, email: str) -> None:
+        """Make ``email`` the entity's primary address; the old primary becomes an alias."""
+        org = self._org(organization_id)
+        entity = self._resolve(org, entity_id)
         if entity.state != "ENABLED":
             raise exc.EntityStateException(f"Entity {entity.id} is {entity.state}; it must be registered to WorkMail.")
         if entity.email and entity.email.lower() == email.lower():
@@ -27,7 +26,7 @@ class PrimaryAddressOperations(State):
             if mode == "EmailAddressInUseException":
                 raise exc.EmailAddressInUseException(f"Email address {email} is already in use.")
             self._check_address(org, email, entity)
-            return {}
+            return
         self._check_address(org, email, entity)
         self._before_write(org, entity.id, entity)
         existing = [a for a in entity.aliases if a.lower() == email.lower()]
@@ -39,4 +38,3 @@ class PrimaryAddressOperations(State):
         if old:
             entity.aliases.append(old)
         entity.email = email
-        return {}

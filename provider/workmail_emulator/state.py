@@ -24,7 +24,6 @@ from .models import (
     Domain,
     Entity,
     Organization,
-    Params,
     domain_of,
     now,
 )
@@ -93,8 +92,7 @@ class State:
         self.organizations[org_id] = org
         return org
 
-    def _org(self, params: Params, *, active: bool = True) -> Organization:
-        org_id = params["OrganizationId"]
+    def _org(self, org_id: str, *, active: bool = True) -> Organization:
         org = self.organizations.get(org_id)
         if org is None:
             raise exc.OrganizationNotFoundException(f"Organization {org_id} does not exist.")
@@ -181,6 +179,8 @@ class State:
             raise exc.EntityNotFoundException(f"Entity {entity.id} does not exist in organization {org.id}.")
         return view
 
-    def _page(self, items: list[T], params: Params, context: str) -> tuple[list[T], str | None]:
-        size = params.get("MaxResults") or self.settings.page_size
-        return self.pager.page(items, size, params.get("NextToken") or None, context)
+    def _page(
+        self, items: list[T], max_results: int | None, next_token: str | None, context: str
+    ) -> tuple[list[T], str | None]:
+        """The page of ``items`` a request asks for; without ``max_results``, ``page_size`` items."""
+        return self.pager.page(items, max_results or self.settings.page_size, next_token or None, context)
