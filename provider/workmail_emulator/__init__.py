@@ -5,9 +5,11 @@ emulator is the project's test oracle. ``running()`` starts one in-process for t
 workmail_emulator`` starts one as a server.
 """
 
+from .backend import Backend
 from .exceptions import WorkMailError
-from .models import Backend, Domain, Entity, Organization, Settings
+from .models import Domain, Entity, Organization
 from .server import Emulator, FaultRule, StateFileError, running
+from .settings import Settings
 
 __all__ = [
     "Backend",

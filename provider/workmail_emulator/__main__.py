@@ -9,6 +9,7 @@ import sys
 import threading
 from types import FrameType
 
+from .models import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from .server import REQUEST_TIMEOUT_SECONDS, Emulator, StateFileError
 
 
@@ -33,6 +34,12 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=REQUEST_TIMEOUT_SECONDS,
         help=f"close a connection that sends nothing for this many seconds (default {REQUEST_TIMEOUT_SECONDS:g})",
+    )
+    parser.add_argument(
+        "--region", default=DEFAULT_REGION, help=f"the region in ARNs and DNS records (default {DEFAULT_REGION})"
+    )
+    parser.add_argument(
+        "--account-id", default=DEFAULT_ACCOUNT_ID, help=f"the account id in ARNs (default {DEFAULT_ACCOUNT_ID})"
     )
     return parser
 
@@ -84,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
             seed=seed,
             verbose=args.verbose,
             request_timeout=args.request_timeout,
+            region=args.region,
+            account_id=args.account_id,
         )
     except (StateFileError, ValueError, OSError) as error:
         print(f"workmail-emulator: {error}", file=sys.stderr)

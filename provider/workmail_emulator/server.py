@@ -11,13 +11,14 @@ import contextlib
 import json
 import os
 import random
+import re
 import socket
 import tempfile
 import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from email.message import Message
@@ -27,14 +28,18 @@ from typing import TYPE_CHECKING, Any
 
 from . import exceptions as exc
 from . import sigv4
-from .models import Backend, Settings
+from .backend import Backend
+from .models import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from .responses import dispatch, encode, operation_name, parse_body
+from .settings import Settings
 
 if TYPE_CHECKING:
     from mypy_boto3_workmail import WorkMailClient
 
 MAX_BODY = 1024 * 1024
 ADMIN_PREFIX = "/_emulator/"
+_REGION = re.compile(r"[a-z]{2}(-[a-z0-9]+)+")
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")
 _STATUS_ERRORS = {
     500: "InternalFailure",
     503: "ServiceUnavailable",
@@ -127,12 +132,19 @@ class Emulator:
         seed: dict[str, Any] | None = None,
         verbose: bool = False,
         request_timeout: float = REQUEST_TIMEOUT_SECONDS,
+        region: str = DEFAULT_REGION,
+        account_id: str = DEFAULT_ACCOUNT_ID,
     ) -> None:
         """``access_keys`` lets only those key ids in; ``credentials`` ({key id: secret}) lets only those in
         and verifies their SigV4 signatures. Given both, keys of either are let in. A connection that sends
-        nothing for ``request_timeout`` seconds (a stalled request, an idle keep-alive) is closed."""
+        nothing for ``request_timeout`` seconds (a stalled request, an idle keep-alive) is closed.
+        ``region`` and ``account_id`` are where the emulated service says it runs (ARNs, DNS records)."""
+        if not _REGION.fullmatch(region):
+            raise ValueError(f"invalid region {region!r}: lowercase letters, digits and dashes, like us-east-1")
+        if not _ACCOUNT_ID.fullmatch(account_id):
+            raise ValueError(f"invalid account id {account_id!r}: an AWS account id is 12 digits")
         self.request_timeout = request_timeout
-        self.backend = Backend(Settings())
+        self.backend = Backend(Settings(), region=region, account_id=account_id)
         self.access_keys = set(access_keys or [])
         self.credentials = _check_credentials(credentials or {})
         self.state_file = Path(state_file) if state_file else None
@@ -239,7 +251,7 @@ class Emulator:
         key, secret = next(iter(self.credentials.items()), ("AKIDEMULATOR", "emulator-secret"))
         params: dict[str, Any] = {
             "endpoint_url": self.url,
-            "region_name": "us-east-1",
+            "region_name": self.backend.region,
             "aws_access_key_id": key,
             "aws_secret_access_key": secret,
             "config": config,
@@ -284,62 +296,99 @@ class Emulator:
             sigv4.verify(method, path, headers, body, secret)
 
     def handle_admin(self, method: str, path: str, body: Any) -> tuple[int, Any]:
-        route = path[len(ADMIN_PREFIX) :].strip("/")
-        backend = self.backend
-        if (method, route) == ("POST", "reset"):
-            backend.reset()
-            with self._meta_lock:
-                self.faults.clear()
-                self.stats.clear()
-            return 200, {}
-        if (method, route) == ("POST", "seed"):
-            return 200, backend.seed(body)
-        if (method, route) == ("POST", "domains/verify"):
-            if not isinstance(body, dict) or not {"organization_id", "domain"} <= set(body):
-                raise ValueError('send {"organization_id": "m-…", "domain": "example.com"}')
-            try:
-                backend.verify_domain(body["organization_id"], body["domain"])
-            except exc.WorkMailError as error:
-                return 404, {"error": error.message}
-            return 200, {}
-        if (method, route) == ("GET", "stats"):
-            with self._meta_lock:
-                return 200, {"calls": dict(self.stats), "total": sum(self.stats.values())}
-        if (method, route) == ("POST", "stats/reset"):
-            with self._meta_lock:
-                self.stats.clear()
-            return 200, {}
-        if (method, route) == ("POST", "faults"):
-            rule = FaultRule.parse(body)
-            with self._meta_lock:
-                self.faults.append(rule)
-                return 200, {"rules": len(self.faults)}
-        if (method, route) == ("DELETE", "faults"):
-            with self._meta_lock:
-                self.faults.clear()
-            return 200, {}
-        if (method, route) == ("GET", "faults"):
-            with self._meta_lock:
-                return 200, {"rules": [vars(r).copy() for r in self.faults]}
-        if (method, route) == ("POST", "consistency"):
-            reads = body.get("lag_reads") if isinstance(body, dict) else None
-            if not isinstance(reads, int) or isinstance(reads, bool) or reads < 0:
-                raise ValueError('send {"lag_reads": n} with n >= 0')
-            backend.set_lag(reads)
-            return 200, {"lag_reads": reads}
-        if (method, route) == ("GET", "settings"):
-            return 200, backend.settings.to_dict()
-        if (method, route) == ("POST", "settings"):
-            if not isinstance(body, dict):
-                raise ValueError("send a JSON object of settings")
-            with backend.lock:
-                backend.settings.update(body)
-            return 200, backend.settings.to_dict()
-        if (method, route) == ("GET", "state"):
-            return 200, backend.to_json()
-        if (method, route) == ("GET", "health"):
-            return 200, {"ok": True}
-        return 404, {"error": f"no admin endpoint {method} {path}"}
+        """Answer an admin API call: the handler ``ADMIN_ROUTES`` names for (method, route), or 404."""
+        handler = ADMIN_ROUTES.get((method, path[len(ADMIN_PREFIX) :].strip("/")))
+        if handler is None:
+            return 404, {"error": f"no admin endpoint {method} {path}"}
+        return handler(self, body)
+
+    # ------------------------------------------------------- admin handlers
+
+    def _admin_reset(self, body: Any) -> tuple[int, Any]:
+        self.backend.reset()
+        with self._meta_lock:
+            self.faults.clear()
+            self.stats.clear()
+        return 200, {}
+
+    def _admin_seed(self, body: Any) -> tuple[int, Any]:
+        return 200, self.backend.seed(body)
+
+    def _admin_verify_domain(self, body: Any) -> tuple[int, Any]:
+        if not isinstance(body, dict) or not {"organization_id", "domain"} <= set(body):
+            raise ValueError('send {"organization_id": "m-…", "domain": "example.com"}')
+        try:
+            self.backend.verify_domain(body["organization_id"], body["domain"])
+        except exc.WorkMailError as error:
+            return 404, {"error": error.message}
+        return 200, {}
+
+    def _admin_stats(self, body: Any) -> tuple[int, Any]:
+        with self._meta_lock:
+            return 200, {"calls": dict(self.stats), "total": sum(self.stats.values())}
+
+    def _admin_reset_stats(self, body: Any) -> tuple[int, Any]:
+        with self._meta_lock:
+            self.stats.clear()
+        return 200, {}
+
+    def _admin_add_fault(self, body: Any) -> tuple[int, Any]:
+        rule = FaultRule.parse(body)
+        with self._meta_lock:
+            self.faults.append(rule)
+            return 200, {"rules": len(self.faults)}
+
+    def _admin_clear_faults(self, body: Any) -> tuple[int, Any]:
+        with self._meta_lock:
+            self.faults.clear()
+        return 200, {}
+
+    def _admin_list_faults(self, body: Any) -> tuple[int, Any]:
+        with self._meta_lock:
+            return 200, {"rules": [vars(r).copy() for r in self.faults]}
+
+    def _admin_consistency(self, body: Any) -> tuple[int, Any]:
+        reads = body.get("lag_reads") if isinstance(body, dict) else None
+        if not isinstance(reads, int) or isinstance(reads, bool) or reads < 0:
+            raise ValueError('send {"lag_reads": n} with n >= 0')
+        self.backend.set_lag(reads)
+        return 200, {"lag_reads": reads}
+
+    def _admin_get_settings(self, body: Any) -> tuple[int, Any]:
+        return 200, self.backend.settings.to_dict()
+
+    def _admin_update_settings(self, body: Any) -> tuple[int, Any]:
+        if not isinstance(body, dict):
+            raise ValueError("send a JSON object of settings")
+        with self.backend.lock:
+            self.backend.settings.update(body)
+        return 200, self.backend.settings.to_dict()
+
+    def _admin_state(self, body: Any) -> tuple[int, Any]:
+        return 200, self.backend.to_json()
+
+    def _admin_health(self, body: Any) -> tuple[int, Any]:
+        return 200, {"ok": True}
+
+
+AdminHandler = Callable[[Emulator, Any], tuple[int, Any]]
+
+# (HTTP method, path under /_emulator/) -> handler; the handler gets the parsed JSON body (or None).
+ADMIN_ROUTES: dict[tuple[str, str], AdminHandler] = {
+    ("POST", "reset"): Emulator._admin_reset,
+    ("POST", "seed"): Emulator._admin_seed,
+    ("POST", "domains/verify"): Emulator._admin_verify_domain,
+    ("GET", "stats"): Emulator._admin_stats,
+    ("POST", "stats/reset"): Emulator._admin_reset_stats,
+    ("POST", "faults"): Emulator._admin_add_fault,
+    ("DELETE", "faults"): Emulator._admin_clear_faults,
+    ("GET", "faults"): Emulator._admin_list_faults,
+    ("POST", "consistency"): Emulator._admin_consistency,
+    ("GET", "settings"): Emulator._admin_get_settings,
+    ("POST", "settings"): Emulator._admin_update_settings,
+    ("GET", "state"): Emulator._admin_state,
+    ("GET", "health"): Emulator._admin_health,
+}
 
 
 class _Server(ThreadingHTTPServer):
@@ -430,13 +479,13 @@ class _Handler(BaseHTTPRequestHandler):
                 if mutating:
                     emulator.backend.notify_changed()
         except StateFileError as error:
-            self._send_error(exc.WorkMailError(str(error), code="InternalFailure", status=500))
+            self._send_error(exc.InternalFailure(str(error)))
             return
         except exc.WorkMailError as error:
             self._send_error(error)
             return
         except Exception as error:  # a bug in the emulator must still look like AWS
-            self._send_error(exc.WorkMailError(f"Internal error: {error!r}", code="InternalFailure", status=500))
+            self._send_error(exc.InternalFailure(f"Internal error: {error!r}"))
             return
         if rule is not None and rule.after and self._inject(rule):
             return
@@ -510,6 +559,8 @@ def running(
     port: int = 0,
     credentials: Mapping[str, str] | None = None,
     request_timeout: float = REQUEST_TIMEOUT_SECONDS,
+    region: str = DEFAULT_REGION,
+    account_id: str = DEFAULT_ACCOUNT_ID,
 ) -> Iterator[Emulator]:
     """Run an emulator in this process for the duration of the block."""
     emulator = Emulator(
@@ -521,6 +572,8 @@ def running(
         state_file=state_file,
         seed=seed,
         request_timeout=request_timeout,
+        region=region,
+        account_id=account_id,
     )
     emulator.start()
     try:

@@ -25,8 +25,9 @@ def service_model() -> ServiceModel:
 
 @functools.lru_cache(maxsize=256)
 def _pattern(pattern: str) -> re.Pattern[str] | None:
-    # Smithy patterns are not implicitly anchored; the emulator requires a full match (the safer choice,
-    # see workmail-api.md section 2). A pattern Python cannot compile is not enforced.
+    # Smithy patterns are not implicitly anchored; the emulator requires a full match, the safer choice:
+    # a value a prefix match would let through may still be refused by the real service. A pattern Python
+    # cannot compile is not enforced.
     try:
         return re.compile(pattern)
     except re.error:

@@ -306,6 +306,24 @@ def test_unknown_setting_on_command_line_fails(spawn: Callable[..., Server]) -> 
     assert err.strip()
 
 
+def test_region_and_account_id_from_command_line_name_the_arn(spawn: Callable[..., Server]) -> None:
+    server = spawn("--port", "0", "--region", "ap-southeast-2", "--account-id", "000011112222")
+    url = server.read_url()
+    wm = server.client(url)
+    org_id = wm.create_organization(Alias="newco")["OrganizationId"]
+    assert wm.describe_organization(OrganizationId=org_id)["ARN"].startswith(
+        "arn:aws:workmail:ap-southeast-2:000011112222:"
+    )
+    server.stop()
+
+
+def test_malformed_account_id_on_command_line_fails(spawn: Callable[..., Server]) -> None:
+    server = spawn("--port", "0", "--account-id", "nope")
+    rc, err = server.wait_exit(timeout=10)
+    assert rc == 2
+    assert "account id" in err
+
+
 def test_help_exits_zero(tmp_path: Path) -> None:
     out = subprocess.run(
         [sys.executable, "-m", "workmail_emulator", "--help"],

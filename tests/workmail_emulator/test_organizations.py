@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from workmail_emulator import Emulator
+from workmail_emulator import Emulator, running
 
 from .emulator_testlib import ORG_ID_RE, UNKNOWN_ORG, UUID_RE, World, emulator, raises_code
 
@@ -49,6 +49,25 @@ def test_organization_arn_matches_model_pattern(bare_emu: Emulator) -> None:
     assert ARN_RE.fullmatch(arn)
     assert arn.endswith(f":organization/{org_id}")
     assert arn.startswith("arn:aws:workmail:us-east-1:")
+
+
+def test_arn_and_dns_records_name_the_region_and_account_the_emulator_was_given() -> None:
+    with running(region="eu-west-1", account_id="210987654321") as emu:
+        wm = emu.client()
+        org_id = wm.create_organization(Alias="newco")["OrganizationId"]
+        arn = wm.describe_organization(OrganizationId=org_id)["ARN"]
+        records = wm.get_mail_domain(OrganizationId=org_id, DomainName="newco.awsapps.com")["Records"]
+    assert arn == f"arn:aws:workmail:eu-west-1:210987654321:organization/{org_id}"
+    assert {r["Value"] for r in records} == {
+        "10 inbound-smtp.eu-west-1.amazonaws.com.",
+        "autodiscover.mail.eu-west-1.awsapps.com.",
+    }
+
+
+@pytest.mark.parametrize(("region", "account_id"), [("us-east-1", "12345"), ("US_EAST", "123456789012")])
+def test_a_malformed_region_or_account_id_is_refused(region: str, account_id: str) -> None:
+    with pytest.raises(ValueError, match="invalid"):
+        Emulator(region=region, account_id=account_id)
 
 
 def test_new_organization_has_verified_default_test_domain(bare_emu: Emulator) -> None:

@@ -1,0 +1,86 @@
+"""Organizations: create, describe, list and delete them.
+
+A new organization gets its test domain (``<alias>.awsapps.com``, verified, the default) and a system
+user; with the ``activation_describes`` setting it is "Creating" for that many describes first. A client
+token makes creation idempotent: the same token answers the organization it created before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from . import exceptions as exc
+from .models import ACTIVE, DELETED_ORG, MAX_ORGANIZATIONS, Domain, Organization, new_org_id, now
+from .state import State
+
+
+class OrganizationOperations(State):
+    """The organization operations."""
+
+    def create_organization(
+        self,
+        *,
+        alias: str,
+        domain_names: Iterable[str] = (),
+        directory_id: str | None = None,
+        enable_interoperability: bool | None = None,
+        client_token: str | None = None,
+    ) -> str:
+        """The new organization's id (or, for a client token seen before, the id it created)."""
+        if client_token and client_token in self.client_tokens:
+            return self.client_tokens[client_token]
+        if enable_interoperability and not directory_id:
+            raise exc.InvalidParameterException("EnableInteroperability requires an AD Connector DirectoryId.")
+        live = [o for o in self.organizations.values() if o.state != DELETED_ORG]
+        if any(o.alias.lower() == alias.lower() for o in live):
+            raise exc.NameAvailabilityException(f"Alias {alias} is already in use.")
+        if len(live) >= MAX_ORGANIZATIONS:
+            raise exc.LimitExceededException("The maximum number of organizations has been reached.")
+        domain_names = list(domain_names)
+        for name in domain_names:
+            self._check_domain_free(name, None)
+        org = self._new_org(new_org_id(), alias)
+        org.directory_id = directory_id
+        for name in domain_names:
+            org.domains[name.lower()] = Domain(name.lower())
+        if self.settings.activation_describes:
+            org.state, org.pending_describes, org.completed = (
+                "Creating",
+                self.settings.activation_describes,
+                None,
+            )
+        if client_token:
+            self.client_tokens[client_token] = org.id
+        return org.id
+
+    def describe_organization(self, *, organization_id: str) -> tuple[Organization, str]:
+        """The organization and the state this describe sees (a new one may turn Active after it)."""
+        org = self._org(organization_id, active=False)
+        state = org.state
+        if org.pending_describes > 0:
+            # This describe still sees the organization being created; the next one may see it Active.
+            org.pending_describes -= 1
+            if org.pending_describes == 0:
+                org.state, org.completed = ACTIVE, now()
+        return org, state
+
+    def list_organizations(
+        self, *, max_results: int | None = None, next_token: str | None = None
+    ) -> tuple[list[Organization], str | None]:
+        return self._page(list(self.organizations.values()), max_results, next_token, "orgs")
+
+    def delete_organization(self, *, organization_id: str, force_delete: bool | None = None) -> Organization:
+        """Delete the organization (and with it every entity's addresses); refused while users are enabled
+        unless ``force_delete``."""
+        org = self._org(organization_id, active=False)
+        if org.state == DELETED_ORG:
+            raise exc.OrganizationStateException(f"Organization {org.id} is already deleted.")
+        enabled = [e for e in org.entities.values() if e.type == "USER" and e.state == "ENABLED"]
+        if enabled and not force_delete:
+            raise exc.OrganizationStateException(
+                f"Organization {org.id} still has {len(enabled)} enabled users; use ForceDelete."
+            )
+        org.state = DELETED_ORG
+        for entity in org.entities.values():
+            entity.email, entity.aliases, entity.state = None, [], "DELETED"
+        return org
