@@ -17,10 +17,6 @@ from ._runner import (
     UpResult,
 )
 from ._server import (
-    PROVIDER_KEY,
-    SECRET_SIG,
-    SIG_KEY,
-    UNKNOWN,
     CheckFailure,
     CheckResponse,
     CreateResponse,
@@ -32,8 +28,14 @@ from ._server import (
     ProviderServer,
     ProviderStartError,
     ReadResponse,
-    is_secret,
     serialize_provider,
+)
+from ._wire import (
+    PROVIDER_KEY,
+    SECRET_SIG,
+    SIG_KEY,
+    UNKNOWN,
+    is_secret,
     unwrap_secrets,
     wrap_secret,
     wrap_secrets,

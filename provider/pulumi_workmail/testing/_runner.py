@@ -78,38 +78,39 @@ from pathlib import Path
 from typing import Any, Final, Literal, cast
 
 import yaml  # type: ignore[import-untyped]
-from google.protobuf import empty_pb2, struct_pb2
+from google.protobuf import empty_pb2
 from pulumi.automation import CommandError, CommandResult, ConfigValue, OutputValue
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 from pulumi.runtime.proto import resource_pb2
 
 from ._program import Program, directory_program, run_program
-from ._server import (
-    SECRET_SIG,
-    SIG_KEY,
-    UNKNOWN,
-    CheckFailure,
-    ProviderError,
-    ProviderServer,
-    ProviderStartError,
-    _to_struct,
-    is_secret,
-    unwrap_secrets,
-    wrap_secrets,
-)
+from ._server import CheckFailure, ProviderError, ProviderServer, ProviderStartError
 from ._state import (
     DEFAULT_PROVIDER_TYPE,
-    DYNAMIC_TYPE_PREFIX,
     STACK_TYPE,
     ConfigEntry,
     ResourceOptions,
     ResourceState,
     StackState,
     StepLog,
+    is_dynamic_type,
     load_state,
     save_state,
     state_path,
+)
+from ._wire import (
+    SECRET_SIG,
+    SIG_KEY,
+    UNKNOWN,
+    is_secret,
+    make_urn,
+    parse_urn,
+    to_struct,
+    unwrap_secrets,
+    urn_type_name,
+    wire_props,
+    wrap_secrets,
 )
 
 __all__ = [
@@ -129,7 +130,6 @@ _Kind = Literal["preview", "update", "refresh", "destroy"]
 
 RUNNER_HEADER: Final = "pulumi_workmail.testing offline runner (not the Pulumi engine)"
 _PROVIDER_WORKERS: Final = 4  # the provider server's ThreadPoolExecutor: more would only queue
-_RESOURCE_REF_SIG: Final = "5cf8f73096256a8f31e491e813e4eb8e"
 _PACKAGE_ROOT: Final = Path(__file__).resolve().parents[2]  # the directory holding ``pulumi_workmail``
 _SUMMARY_ORDER: Final[tuple[ResultOp, ...]] = ("create", "update", "replace", "delete", "same")
 _DONE_WORDS: Final = {"create": "created", "update": "updated", "replace": "replaced", "delete": "deleted"}
@@ -263,7 +263,7 @@ class OfflineCommandError(CommandError):
     def __str__(self) -> str:
         if self.urn is None or self.operation is None:
             return self.message
-        type_, name = _urn_type_name(self.urn)
+        type_, name = urn_type_name(self.urn)
         if self.message.startswith(f"{type_} resource '{name}'"):  # check failures already say where
             return self.message
         return f"{type_} resource '{name}': {self.operation} failed: {self.message}"
@@ -273,17 +273,6 @@ class OfflineCommandError(CommandError):
 # Small helpers
 
 _MISSING: Final = object()
-
-
-def _urn_type_name(urn: str) -> tuple[str, str]:
-    parts = urn.split("::", 3)
-    if len(parts) != 4:
-        return "", urn
-    return parts[2].rsplit("$", 1)[-1], parts[3]
-
-
-def _is_dynamic(type_: str, custom: bool) -> bool:
-    return custom and type_.startswith(DYNAMIC_TYPE_PREFIX)
 
 
 def _plain(props: Mapping[str, Any]) -> dict[str, Any]:
@@ -305,41 +294,6 @@ def _changed_keys(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[str, 
     old_plain, new_plain = _plain(old), _plain(new)
     keys = {key for key in old_plain.keys() | new_plain.keys() if not key.startswith("__")}
     return tuple(sorted(key for key in keys if old_plain.get(key, _MISSING) != new_plain.get(key, _MISSING)))
-
-
-def _value_to_python(value: struct_pb2.Value) -> Any:
-    kind = value.WhichOneof("kind")
-    if kind == "struct_value":
-        return _struct_to_python(value.struct_value)
-    if kind == "list_value":
-        return [_value_to_python(item) for item in value.list_value.values]
-    if kind == "string_value":
-        return value.string_value
-    if kind == "number_value":
-        return value.number_value
-    if kind == "bool_value":
-        return value.bool_value
-    return None
-
-
-def _struct_to_python(struct: struct_pb2.Struct) -> Any:
-    """Wire properties as plain data: secrets stay wrapped, unknowns stay the UNKNOWN sentinel.
-
-    Resource references are downgraded to the id (custom) or URN (component), as the engine does for a
-    provider that does not accept resources.
-    """
-    data = {key: _value_to_python(item) for key, item in struct.fields.items()}
-    if data.get(SIG_KEY) == _RESOURCE_REF_SIG:
-        resource_id = data.get("id")
-        if isinstance(resource_id, str):
-            return resource_id or UNKNOWN
-        return data.get("urn", "")
-    return data
-
-
-def _wire_props(struct: struct_pb2.Struct) -> dict[str, Any]:
-    value = _struct_to_python(struct)
-    return value if isinstance(value, dict) else {}
 
 
 def _apply_ignore_changes(news: dict[str, Any], olds: Mapping[str, Any], paths: Iterable[str]) -> dict[str, Any]:
@@ -565,7 +519,7 @@ class _Deployment:
         resolved: ResultOp = result_op if result_op is not None else cast(ResultOp, op)
         step = Step(
             urn=urn,
-            name=_urn_type_name(urn)[1],
+            name=urn_type_name(urn)[1],
             type=type_,
             op=op,
             result_op=resolved,
@@ -594,7 +548,7 @@ class _Deployment:
         with self._lock:
             if self.failure is None:
                 self.failure = _Failure(message, urn, operation)
-                where = " ".join(_urn_type_name(urn)) + ": " if urn is not None else ""
+                where = " ".join(urn_type_name(urn)) + ": " if urn is not None else ""
                 self._emit_locked(f"  error: {where}{line}" for line in message.splitlines())
         return _StepFailed(message)
 
@@ -642,7 +596,7 @@ class _Deployment:
                 self._call(self._provider_urn(), "configure", self.provider)
 
     def _provider_urn(self) -> str:
-        return f"urn:pulumi:{self.stack}::{self.project}::pulumi:providers:pulumi-python::default"
+        return make_urn(self.stack, self.project, DEFAULT_PROVIDER_TYPE, "default")
 
     def close_step_log(self) -> None:
         if self.step_log is not None:
@@ -667,7 +621,7 @@ class _Deployment:
         """Handle one RegisterResource; returns the (id, outputs) the program sees, outputs in wire form."""
         type_: str = request.type
         options = _Options.from_request(request)
-        news = _wire_props(request.object)
+        news = wire_props(request.object)
         with self._lock:
             duplicate = urn in self._registered_set
             if not duplicate:
@@ -683,7 +637,7 @@ class _Deployment:
         if not request.custom:
             self._register_without_provider(urn, type_, options, news, old, custom=False)
             return "", {}
-        if not _is_dynamic(type_, True):
+        if not is_dynamic_type(type_):
             return self._register_mocked(urn, type_, options, news, old, new_mock_resource)
         return self._register_dynamic(urn, type_, options, news, old)
 
@@ -723,7 +677,7 @@ class _Deployment:
             raise self.fail(
                 f"mocks.new_resource failed: {_exception_message(err)}", urn=urn, operation="create"
             ) from None
-        resolved_id = id_ or ("" if self.dry_run else _urn_type_name(urn)[1])
+        resolved_id = id_ or ("" if self.dry_run else urn_type_name(urn)[1])
         wire_outputs = json.loads(json.dumps(outputs, default=str))
         self._register_without_provider(
             urn, type_, options, news, old, custom=True, id_=resolved_id, outputs=wire_outputs
@@ -743,7 +697,7 @@ class _Deployment:
         self, urn: str, type_: str, failures: Sequence[CheckFailure], news: Mapping[str, Any]
     ) -> None:
         if failures:
-            name = _urn_type_name(urn)[1]
+            name = urn_type_name(urn)[1]
             message = "\n".join(check_failure_message(type_, name, failure, news) for failure in failures)
             raise self.fail(message, urn=urn, operation="check")
 
@@ -1274,10 +1228,12 @@ class _Monitor(MockMonitor):
         """
         qualified = type_
         if parent:
-            parent_type = parent.split("::")[2]
-            if parent_type != STACK_TYPE:
-                qualified = f"{parent_type}${type_}"
-        return f"urn:pulumi:{self._deployment.stack}::{self._deployment.project}::{qualified}::{name}"
+            parsed = parse_urn(parent)
+            if parsed is None:
+                raise ValueError(f"the parent {parent!r} is not a URN")
+            if parsed.qualified_type != STACK_TYPE:
+                qualified = f"{parsed.qualified_type}${type_}"
+        return make_urn(self._deployment.stack, self._deployment.project, qualified, name)
 
     def RegisterResource(self, request: Any) -> Any:
         urn = self.make_urn(request.parent, request.type, request.name)
@@ -1297,14 +1253,14 @@ class _Monitor(MockMonitor):
         self.resources[urn] = MockMonitor.ResourceRegistration(urn, id_, outputs)
         if request.type == STACK_TYPE:
             return resource_pb2.RegisterResourceResponse(urn=urn)
-        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=_to_struct(outputs))
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=to_struct(outputs))
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
-        self._deployment.register_outputs(request.urn, _wire_props(request.outputs))
+        self._deployment.register_outputs(request.urn, wire_props(request.outputs))
         return empty_pb2.Empty()
 
     def ReadResource(self, request: Any) -> Any:
-        if _is_dynamic(request.type, True):
+        if is_dynamic_type(request.type):
             urn = self.make_urn(request.parent, request.type, request.name)
             raise self._deployment.fail(
                 "reading an existing resource (get / id=) is not supported for dynamic providers",
