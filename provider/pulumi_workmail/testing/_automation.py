@@ -16,7 +16,7 @@ from typing import Any
 
 from pulumi import automation as auto
 
-from ._runner import DestroyResult, PreviewResult, RefreshResult, Step, UpdateSummary, UpResult
+from ._results import DestroyResult, PreviewResult, RefreshResult, Step, UpdateSummary, UpResult
 from ._wire import urn_type_name
 
 PASSPHRASE = "pulumi-workmail-tests"
