@@ -28,7 +28,7 @@ def record(name: str, **options: Any) -> ResourceState:
 class Recorder:
     """An action that notes when each record's action started and ended, in one global order."""
 
-    def __init__(self, work: Callable[[ResourceState], None] | None = None) -> None:
+    def __init__(self, work: Callable[[ResourceState], object] | None = None) -> None:
         self.events: list[tuple[str, str]] = []
         self._lock = threading.Lock()
         self._work = work
