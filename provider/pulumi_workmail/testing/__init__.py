@@ -1,15 +1,14 @@
 """Test support: drive the real Pulumi dynamic-provider server over gRPC, exactly as the engine does.
 
 See :mod:`pulumi_workmail.testing._server` for why this exists and how calls map to the engine's, and
-:mod:`pulumi_workmail.testing._runner` for ``OfflineStack``, which runs a whole program that way (a test
+:mod:`pulumi_workmail.testing._stack` for ``OfflineStack``, which runs a whole program that way (a test
 and demo driver, not the Pulumi engine; its docstring lists where the two differ).
 """
 
 from ._automation import AutomationStack, cli_available
-from ._runner import (
+from ._results import (
     DestroyResult,
     OfflineCommandError,
-    OfflineStack,
     PreviewResult,
     RefreshResult,
     Step,
@@ -17,10 +16,6 @@ from ._runner import (
     UpResult,
 )
 from ._server import (
-    PROVIDER_KEY,
-    SECRET_SIG,
-    SIG_KEY,
-    UNKNOWN,
     CheckFailure,
     CheckResponse,
     CreateResponse,
@@ -32,8 +27,15 @@ from ._server import (
     ProviderServer,
     ProviderStartError,
     ReadResponse,
-    is_secret,
     serialize_provider,
+)
+from ._stack import OfflineStack
+from ._wire import (
+    PROVIDER_KEY,
+    SECRET_SIG,
+    SIG_KEY,
+    UNKNOWN,
+    is_secret,
     unwrap_secrets,
     wrap_secret,
     wrap_secrets,

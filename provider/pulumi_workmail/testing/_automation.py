@@ -16,7 +16,8 @@ from typing import Any
 
 from pulumi import automation as auto
 
-from ._runner import DestroyResult, PreviewResult, RefreshResult, Step, UpdateSummary, UpResult
+from ._results import DestroyResult, PreviewResult, RefreshResult, Step, UpdateSummary, UpResult
+from ._wire import urn_type_name
 
 PASSPHRASE = "pulumi-workmail-tests"
 
@@ -70,7 +71,7 @@ class _Events:
             self._began[meta.urn] = op
         # A refresh announces "refresh" and reports what it found (same, update or delete) as the op.
         found, op = (op, "refresh") if self._began.get(meta.urn) == "refresh" else (op, op)
-        name = meta.urn.rsplit("::", 1)[-1]
+        name = urn_type_name(meta.urn)[1]
         if meta.type.startswith("pulumi:providers:") and name.startswith("default"):
             return
         if op in _FOLDED_INTO_REPLACE:

@@ -7,8 +7,8 @@ module launches ``python -m pulumi.dynamic`` (the same server the ``pulumi-resou
 runs) and speaks Pulumi's provider gRPC protocol to it, so tests and the offline program runner exercise
 the exact code path the Pulumi CLI uses.
 
-Property maps go in and come out as plain Python dicts. Unknowns use the wire sentinel
-:data:`UNKNOWN`; secrets use the wire shape produced by :func:`wrap_secret`.
+Property maps go in and come out as plain Python dicts, in the wire form of :mod:`._wire`: unknowns are
+its ``UNKNOWN`` sentinel, secrets the shape its ``wrap_secret`` produces.
 """
 
 from __future__ import annotations
@@ -21,24 +21,20 @@ import re
 import subprocess
 import sys
 import threading
-from collections.abc import Coroutine, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import IO, Any, Final, Literal, NamedTuple, TypeVar, cast
+from typing import IO, Any, Final, Literal, NamedTuple, cast
 
 import grpc
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.dynamic.dynamic import serialize_provider as _sdk_serialize_provider
-from pulumi.output import Unknown
-from pulumi.runtime import rpc
 from pulumi.runtime._serialization import _serialize
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+from ._wire import from_struct, is_secret, parse_urn, to_struct, unwrap_secrets, wrap_secret
+
 __all__ = [
-    "PROVIDER_KEY",
-    "SECRET_SIG",
-    "SIG_KEY",
-    "UNKNOWN",
     "CheckFailure",
     "CheckResponse",
     "CreateResponse",
@@ -50,24 +46,8 @@ __all__ = [
     "ProviderServer",
     "ProviderStartError",
     "ReadResponse",
-    "is_secret",
     "serialize_provider",
-    "unwrap_secrets",
-    "wrap_secret",
-    "wrap_secrets",
 ]
-
-PROVIDER_KEY: Final = "__provider"
-"""The input/output property holding the base64 dill pickle of the provider instance."""
-
-UNKNOWN: Final[str] = rpc.UNKNOWN
-"""The wire sentinel for a value that is not known yet (only legal in preview / Check / Diff)."""
-
-SIG_KEY: Final[str] = getattr(rpc, "_special_sig_key", "4dabf18193072939515e22adb298388d")
-"""The key marking a special wire object (secret, asset, resource reference ...)."""
-
-SECRET_SIG: Final[str] = getattr(rpc, "_special_secret_sig", "1b47061264138c4ac30d75fd1eb44270")
-"""The ``SIG_KEY`` value marking a secret: ``{SIG_KEY: SECRET_SIG, "value": ...}``."""
 
 DiffChanges = Literal["none", "some", "unknown"]
 
@@ -75,7 +55,6 @@ _MAX_MESSAGE_BYTES: Final = 400 * 1024 * 1024  # what the server and the engine 
 _TRACEBACK_HEADER: Final = "Traceback (most recent call last):"
 _GRPC_APP_PREFIX: Final = "Exception calling application: "
 _EXCEPTION_LINE: Final = re.compile(r"(?P<type>[A-Za-z_][\w.]*)(?::[ \t]?(?P<message>.*))?\Z", re.DOTALL)
-_T = TypeVar("_T")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -93,108 +72,15 @@ def serialize_provider(provider: object) -> str:
     return cast(str, serialized)
 
 
-def wrap_secret(value: Any) -> dict[str, Any]:
-    """Mark ``value`` as secret in the engine's wire format; already-wrapped values are returned as is."""
-    if is_secret(value):
-        return cast(dict[str, Any], value)
-    return {SIG_KEY: SECRET_SIG, "value": value}
-
-
-def is_secret(value: Any) -> bool:
-    """Whether ``value`` is a wire-format secret wrapper."""
-    return isinstance(value, Mapping) and value.get(SIG_KEY) == SECRET_SIG
-
-
-def unwrap_secrets(props: Mapping[str, Any]) -> tuple[dict[str, Any], frozenset[str]]:
-    """Strip every secret wrapper from a property map, as the engine does before calling this server.
-
-    Returns the plain map and the top-level keys whose value was, or contained, a secret: the engine
-    re-marks outputs by those keys (``annotateSecrets``), so that is all a caller needs to remember.
-    """
-    plain: dict[str, Any] = {}
-    secret_keys: set[str] = set()
-    for key, value in props.items():
-        plain[key], was_secret = _strip_secrets(value)
-        if was_secret:
-            secret_keys.add(key)
-    return plain, frozenset(secret_keys)
-
-
-def wrap_secrets(props: Mapping[str, Any], keys: Iterable[str]) -> dict[str, Any]:
-    """Copy ``props`` with the values under ``keys`` wrapped as secrets (re-marking outputs by key)."""
-    wanted = set(keys)
-    return {key: wrap_secret(value) if key in wanted else value for key, value in props.items()}
-
-
-def _strip_secrets(value: Any) -> tuple[Any, bool]:
-    if is_secret(value):
-        inner, _nested = _strip_secrets(value.get("value"))
-        return inner, True
-    if isinstance(value, Mapping):
-        out: dict[str, Any] = {}
-        found = False
-        for key, item in value.items():
-            out[key], item_secret = _strip_secrets(item)
-            found = found or item_secret
-        return out, found
-    if isinstance(value, (list, tuple)):
-        items: list[Any] = []
-        found = False
-        for item in value:
-            plain, item_secret = _strip_secrets(item)
-            items.append(plain)
-            found = found or item_secret
-        return items, found
-    return value, False
-
-
-def _run_sync(coro: Coroutine[Any, Any, _T]) -> _T:
-    """Finish a coroutine that never suspends, without touching any event loop.
-
-    ``rpc.serialize_properties`` is async only because it may await Outputs; for plain values it completes
-    on the first step. Driving it by hand keeps this thread-safe and usable from inside a running loop
-    (the program runner calls us from Pulumi's own loop threads).
-    """
-    try:
-        coro.send(None)
-    except StopIteration as done:
-        return cast(_T, done.value)
-    coro.close()
-    raise TypeError("property values must be plain, resolved data (got an Output, future or awaitable)")
-
-
-def _to_struct(props: Mapping[str, Any]) -> struct_pb2.Struct:
-    """Serialize plain values with the SDK's own rules (``Unknown()`` and ``UNKNOWN`` both become UNKNOWN)."""
-    return _run_sync(rpc.serialize_properties(dict(props), {}))
-
-
-def _from_struct(struct: struct_pb2.Struct) -> dict[str, Any]:
-    """Deserialize with the SDK's own rules, keeping unknowns as the :data:`UNKNOWN` sentinel."""
-    value = rpc.deserialize_properties(struct, keep_unknowns=True)
-    return cast(dict[str, Any], _unknowns_to_sentinel(value))
-
-
-def _unknowns_to_sentinel(value: Any) -> Any:
-    if isinstance(value, Unknown):
-        return UNKNOWN
-    if isinstance(value, dict):
-        return {key: _unknowns_to_sentinel(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_unknowns_to_sentinel(item) for item in value]
-    return value
-
-
 def _config_string(value: Any) -> str:
     """Stack config values are always strings on the wire; structured values travel as JSON text."""
     return value if isinstance(value, str) else json.dumps(value)
 
 
 def _urn_name_type(urn: str) -> tuple[str, str]:
-    """Split ``urn:pulumi:stack::project::parent$type::name`` into (name, type), as the engine fills them."""
-    parts = urn.split("::", 3)
-    if len(parts) != 4:
-        return "", ""
-    return parts[3], parts[2].rsplit("$", 1)[-1]
+    """(name, type) as the engine fills them in provider requests; empty for a string that is no URN."""
+    parsed = parse_urn(urn)
+    return (parsed.name, parsed.type) if parsed is not None else ("", "")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -549,7 +435,7 @@ class ProviderServer:
             }
             response = stub.Configure(
                 provider_pb2.ConfigureRequest(
-                    args=_to_struct(args),
+                    args=to_struct(args),
                     acceptSecrets=True,
                     acceptResources=True,
                     sends_old_inputs=True,
@@ -639,7 +525,7 @@ class ProviderServer:
         plain: Mapping[str, Any] = props or {}
         if self.capabilities is None or not self.capabilities.accept_secrets:
             plain, _ = unwrap_secrets(plain)
-        return _to_struct(plain)
+        return to_struct(plain)
 
     def _invoke(self, operation: str, method: str, request: Any) -> Any:
         with self._lock:
@@ -687,7 +573,7 @@ class ProviderServer:
         )
         response = self._invoke("check", "Check", request)
         return CheckResponse(
-            inputs=_from_struct(response.inputs),
+            inputs=from_struct(response.inputs),
             failures=tuple(CheckFailure(f.property, f.reason) for f in response.failures),
         )
 
@@ -743,7 +629,7 @@ class ProviderServer:
             timeout=custom_timeout,
         )
         response = self._invoke("create", "Create", request)
-        return CreateResponse(id=response.id, outputs=_from_struct(response.properties))
+        return CreateResponse(id=response.id, outputs=from_struct(response.properties))
 
     def update(
         self,
@@ -772,7 +658,7 @@ class ProviderServer:
             timeout=custom_timeout,
         )
         response = self._invoke("update", "Update", request)
-        return _from_struct(response.properties)
+        return from_struct(response.properties)
 
     def read(
         self,
@@ -795,8 +681,8 @@ class ProviderServer:
             timeout=custom_timeout,
         )
         response = self._invoke("read", "Read", request)
-        new_inputs = _from_struct(response.inputs) if response.HasField("inputs") else None
-        return ReadResponse(id=response.id, outputs=_from_struct(response.properties), inputs=new_inputs)
+        new_inputs = from_struct(response.inputs) if response.HasField("inputs") else None
+        return ReadResponse(id=response.id, outputs=from_struct(response.properties), inputs=new_inputs)
 
     def delete(
         self,

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import IO, Any, Final
 
+from ._wire import urn_type_name
+
 STATE_VERSION: Final = 1
 STACK_TYPE: Final = "pulumi:pulumi:Stack"
 DEFAULT_PROVIDER_TYPE: Final = "pulumi:providers:pulumi-python"
@@ -30,6 +32,11 @@ _NOTE: Final = (
     "Stack state written by the pulumi_workmail.testing offline runner. Not a Pulumi checkpoint: "
     "secret values are marked but stored in plain text."
 )
+
+
+def is_dynamic_type(type_: str) -> bool:
+    """Whether a custom resource of this type is the Python dynamic provider's (the only one run for real)."""
+    return type_.startswith(DYNAMIC_TYPE_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -81,12 +88,12 @@ class ResourceState(ResourceOptions):
     @property
     def name(self) -> str:
         """The logical name: the URN's last segment."""
-        return self.urn.split("::", 3)[-1]
+        return urn_type_name(self.urn)[1]
 
     @property
     def dynamic(self) -> bool:
         """Whether the Python dynamic provider manages it (everything else needs no provider call)."""
-        return self.custom and self.type.startswith(DYNAMIC_TYPE_PREFIX)
+        return self.custom and is_dynamic_type(self.type)
 
     def depends_on(self) -> set[str]:
         """Every URN this resource must outlive: dependencies, property dependencies, parent, deletedWith."""

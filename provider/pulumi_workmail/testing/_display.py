@@ -1,0 +1,154 @@
+"""The runner's text: step lines, summaries and messages worded as the Pulumi CLI and engine word them.
+
+A test or a reader compares this output with the CLI's, and assertions match the engine's own error
+texts (check failures, protected resources), so every line the runner prints is made here, by pure
+functions that a unit test can pin down without running a program.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Final
+
+from ._results import ResultOp, Step
+from ._server import CheckFailure
+from ._wire import UNKNOWN, is_secret, urn_type_name
+
+RUNNER_HEADER: Final = "pulumi_workmail.testing offline runner (not the Pulumi engine)"
+_HEADINGS: Final = {
+    "preview": "Previewing update",
+    "update": "Updating",
+    "refresh": "Refreshing",
+    "destroy": "Destroying",
+}
+_DONE_WORDS: Final = {"create": "created", "update": "updated", "replace": "replaced", "delete": "deleted"}
+_PLAN_WORDS: Final = {"create": "to create", "update": "to update", "replace": "to replace", "delete": "to delete"}
+_SYMBOLS: Final[dict[ResultOp, str]] = {"create": "+", "update": "~", "replace": "+-", "delete": "-", "same": " "}
+_MISSING: Final = object()
+
+
+# --------------------------------------------------------------------------------------------------
+# Values
+
+
+def go_value(value: Any) -> str:
+    """A property value as the engine prints a ``resource.PropertyValue`` with ``%v`` (``{alice}``)."""
+    if isinstance(value, str) and value == UNKNOWN:
+        return "output<string>{}"
+    return f"{{{_go_inner(value)}}}"
+
+
+def _go_inner(value: Any) -> str:
+    if value is None or value is _MISSING:
+        return "<nil>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e21 else repr(value)
+    if isinstance(value, (int, str)):
+        return str(value)
+    if is_secret(value):
+        return "[secret]"
+    if isinstance(value, Mapping):
+        return "map[" + " ".join(f"{key}:{go_value(value[key])}" for key in sorted(value)) + "]"
+    if isinstance(value, (list, tuple)):
+        return "[" + " ".join(go_value(item) for item in value) + "]"
+    return str(value)
+
+
+def display_value(value: Any) -> str:
+    """A value in a diff or output line: secrets and unknowns masked, long JSON cut to 80 characters."""
+    if is_secret(value):
+        return "[secret]"
+    if value == UNKNOWN:
+        return "[unknown]"
+    text = json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+# --------------------------------------------------------------------------------------------------
+# Messages
+
+
+def check_failure_message(type_: str, name: str, failure: CheckFailure, news: Mapping[str, Any]) -> str:
+    """The engine's text for a ``CheckFailure`` (``GetResourcePropertyInvalidValueError``)."""
+    if not failure.property:
+        return f"{type_} resource '{name}' has a problem: {failure.reason}"
+    value = go_value(news.get(failure.property, _MISSING))
+    return f"{type_} resource '{name}': property {failure.property} value {value} has a problem: {failure.reason}"
+
+
+def protected_message(action: str, urn: str) -> str:
+    """The engine's refusal to ``action`` ("delete", "replace") a protected resource."""
+    return (
+        f'unable to {action} resource "{urn}"\nas it is currently marked for protection. To unprotect the resource, '
+        "remove the `protect` flag from the resource in your Pulumi program and run `pulumi up`"
+    )
+
+
+def exception_message(exc: BaseException) -> str:
+    """An exception's message, or its type's name when it has none (so an error line is never blank)."""
+    text = str(exc).strip()
+    return text or type(exc).__name__
+
+
+# --------------------------------------------------------------------------------------------------
+# Output lines
+
+
+def header_lines(kind: str, stack: str, project: str) -> list[str]:
+    """The first lines of an operation: which tool this is (never mistaken for the CLI), then the heading."""
+    return [f"{RUNNER_HEADER}: {kind} of stack {stack!r}, project {project!r}", f"{_HEADINGS[kind]} ({stack}):"]
+
+
+def render_step(step: Step) -> list[str]:
+    """``  ~ <type> <name> update [diff: ~email]`` plus ``old => new`` lines for what changed."""
+    symbol = _SYMBOLS[step.result_op]
+    line = f"  {symbol} {step.type} {step.name} {step.op}"
+    if step.op == "refresh" and step.result_op == "delete":
+        line += " [deleted]"
+    if step.diffs:
+        line += " [diff: " + ",".join(f"~{key}" for key in step.diffs) + "]"
+    lines = [line]
+    section = "outputs" if step.op == "refresh" else "inputs"
+    old = (step.old or {}).get(section, {})
+    new = (step.new or {}).get(section, {})
+    for key in step.diffs:
+        before = display_value(old[key]) if key in old else "(none)"
+        after = display_value(new[key]) if key in new else "(none)"
+        marker = "+-" if key in step.replaces else "~"
+        lines.append(f"      {marker} {key}: {before} => {after}")
+    return lines
+
+
+def diagnostic_lines(severity: str, message: str) -> list[str]:
+    """A program's log message (``pulumi.log``), one indented line per message line."""
+    return [f"    {severity}: {line}" for line in message.splitlines() or [""]]
+
+
+def error_lines(message: str, urn: str | None) -> list[str]:
+    """A failure, each line prefixed with the resource it happened to (type and name) when there is one."""
+    where = " ".join(urn_type_name(urn)) + ": " if urn is not None else ""
+    return [f"  error: {where}{line}" for line in message.splitlines()]
+
+
+def outputs_lines(outputs: Mapping[str, Any]) -> list[str]:
+    """The stack outputs block after an update, sorted by key, values masked as in diffs."""
+    return ["Outputs:", *(f"    {key}: {display_value(value)}" for key, value in sorted(outputs.items()))]
+
+
+def summary_line(changes: Mapping[str, int], *, planned: bool) -> str:
+    """``Resources: 1 created, 2 unchanged`` (``to create`` in a preview), in the CLI's order."""
+    words = _PLAN_WORDS if planned else _DONE_WORDS
+    parts = [f"{changes[op]} {words[op]}" for op in ("create", "update", "replace", "delete") if changes.get(op)]
+    if changes.get("same"):
+        parts.append(f"{changes['same']} unchanged")
+    return "Resources: " + (", ".join(parts) if parts else "0 unchanged")
+
+
+def provider_output_lines(stdout: str) -> list[str]:
+    """What the provider process printed, shown after the summary as the CLI shows what provider code prints."""
+    if not stdout.strip():
+        return []
+    return ["Provider output:", *(f"    {line}" for line in stdout.splitlines())]

@@ -1,0 +1,225 @@
+"""The runner's text, pinned line by line: step lines, summaries and the engine's own messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pulumi_workmail.testing import UNKNOWN, CheckFailure, Step, wrap_secret
+from pulumi_workmail.testing._display import (
+    RUNNER_HEADER,
+    check_failure_message,
+    diagnostic_lines,
+    error_lines,
+    exception_message,
+    go_value,
+    header_lines,
+    outputs_lines,
+    protected_message,
+    provider_output_lines,
+    render_step,
+    summary_line,
+)
+
+TYPE = "pulumi-python:dynamic/workmail:EntityPrimaryEmail"
+URN = f"urn:pulumi:dev::proj::{TYPE}::alice"
+
+
+def step(op: Any, result_op: Any = None, **fields: Any) -> Step:
+    return Step(urn=URN, name="alice", type=TYPE, op=op, result_op=result_op or op, **fields)
+
+
+def snapshot(section: str, **values: Any) -> dict[str, Any]:
+    return {"id": "id-1", "custom": True, section: values}
+
+
+# -- steps -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("op", "symbol"),
+    [("create", "+"), ("update", "~"), ("replace", "+-"), ("delete", "-"), ("same", " ")],
+)
+def test_a_step_line_shows_the_cli_symbol_type_name_and_op(op: str, symbol: str) -> None:
+    assert render_step(step(op)) == [f"  {symbol} {TYPE} alice {op}"]
+
+
+def test_an_update_lists_each_changed_input_old_to_new() -> None:
+    changed = step(
+        "update",
+        diffs=("display", "email"),
+        old=snapshot("inputs", email="a@example.com", display="A"),
+        new=snapshot("inputs", email="b@example.com", display="B"),
+    )
+
+    assert render_step(changed) == [
+        f"  ~ {TYPE} alice update [diff: ~display,~email]",
+        '      ~ display: "A" => "B"',
+        '      ~ email: "a@example.com" => "b@example.com"',
+    ]
+
+
+def test_a_replacement_marks_the_inputs_that_force_it() -> None:
+    replaced = step(
+        "replace",
+        diffs=("email", "note"),
+        replaces=("email",),
+        old=snapshot("inputs", email="a@example.com", note="x"),
+        new=snapshot("inputs", email="b@example.com", note="y"),
+    )
+
+    lines = render_step(replaced)
+
+    assert lines[1:] == ['      +- email: "a@example.com" => "b@example.com"', '      ~ note: "x" => "y"']
+
+
+def test_a_key_that_appears_or_disappears_shows_none_on_its_missing_side() -> None:
+    changed = step("update", diffs=("added", "gone"), old=snapshot("inputs", gone=1), new=snapshot("inputs", added=2))
+
+    assert render_step(changed)[1:] == ["      ~ added: (none) => 2", "      ~ gone: 1 => (none)"]
+
+
+def test_secrets_and_unknowns_are_masked_and_long_values_cut() -> None:
+    long_value = "x" * 100
+    changed = step(
+        "update",
+        diffs=("long", "password", "pending"),
+        old=snapshot("inputs", password=wrap_secret("old"), pending="a", long="short"),
+        new=snapshot("inputs", password=wrap_secret("new"), pending=UNKNOWN, long=long_value),
+    )
+
+    _, long_line, password_line, pending_line = render_step(changed)
+
+    assert password_line == "      ~ password: [secret] => [secret]"
+    assert pending_line == '      ~ pending: "a" => [unknown]'
+    shown = long_line.split(" => ")[1]
+    assert len(shown) == 80
+    assert shown == '"' + "x" * 76 + "..."
+
+
+def test_a_refresh_shows_drift_in_outputs_and_a_vanished_resource_as_deleted() -> None:
+    drifted = step(
+        "refresh",
+        "update",
+        diffs=("email",),
+        old={"inputs": {"email": "in"}, "outputs": {"email": "a@example.com"}},
+        new={"inputs": {"email": "in"}, "outputs": {"email": "b@example.com"}},
+    )
+    vanished = step("refresh", "delete")
+
+    assert render_step(drifted) == [
+        f"  ~ {TYPE} alice refresh [diff: ~email]",
+        '      ~ email: "a@example.com" => "b@example.com"',
+    ]
+    assert render_step(vanished) == [f"  - {TYPE} alice refresh [deleted]"]
+
+
+# -- summaries and framing lines ---------------------------------------------------------------------
+
+
+def test_the_summary_counts_in_the_cli_order_with_done_words() -> None:
+    changes = {"same": 3, "delete": 1, "create": 2, "replace": 1}
+
+    assert summary_line(changes, planned=False) == "Resources: 2 created, 1 replaced, 1 deleted, 3 unchanged"
+
+
+def test_a_preview_summary_says_what_is_planned() -> None:
+    assert summary_line({"create": 1, "update": 2}, planned=True) == "Resources: 1 to create, 2 to update"
+
+
+def test_a_summary_without_changes_says_zero_unchanged() -> None:
+    assert summary_line({}, planned=False) == "Resources: 0 unchanged"
+
+
+@pytest.mark.parametrize(
+    ("kind", "heading"),
+    [
+        ("preview", "Previewing update (dev):"),
+        ("update", "Updating (dev):"),
+        ("refresh", "Refreshing (dev):"),
+        ("destroy", "Destroying (dev):"),
+    ],
+)
+def test_the_header_says_it_is_not_the_engine_then_names_the_operation(kind: str, heading: str) -> None:
+    assert header_lines(kind, "dev", "proj") == [f"{RUNNER_HEADER}: {kind} of stack 'dev', project 'proj'", heading]
+    assert "not the Pulumi engine" in RUNNER_HEADER
+
+
+def test_outputs_are_sorted_and_masked() -> None:
+    lines = outputs_lines({"token": wrap_secret("t0k3n"), "email": "alice@example.com"})
+
+    assert lines == ["Outputs:", '    email: "alice@example.com"', "    token: [secret]"]
+
+
+def test_provider_output_is_shown_indented_and_only_when_there_is_some() -> None:
+    assert provider_output_lines("warning: slow\nretrying\n") == [
+        "Provider output:",
+        "    warning: slow",
+        "    retrying",
+    ]
+    assert provider_output_lines(" \n") == []
+
+
+def test_a_program_log_message_becomes_one_diagnostic_line_per_line() -> None:
+    assert diagnostic_lines("warning", "first\nsecond") == ["    warning: first", "    warning: second"]
+    assert diagnostic_lines("info", "") == ["    info: "]
+
+
+def test_an_error_names_the_resource_on_every_line() -> None:
+    assert error_lines("boom\nat line 2", URN) == [f"  error: {TYPE} alice: boom", f"  error: {TYPE} alice: at line 2"]
+    assert error_lines("program failed", None) == ["  error: program failed"]
+
+
+# -- the engine's messages ---------------------------------------------------------------------------
+
+
+def test_a_check_failure_quotes_the_value_as_the_engine_prints_it() -> None:
+    failure = CheckFailure("email", "must be an address")
+
+    message = check_failure_message(TYPE, "alice", failure, {"email": "nope"})
+
+    assert message == f"{TYPE} resource 'alice': property email value {{nope}} has a problem: must be an address"
+
+
+def test_a_check_failure_without_a_property_names_only_the_resource() -> None:
+    message = check_failure_message(TYPE, "alice", CheckFailure("", "bad inputs"), {})
+
+    assert message == f"{TYPE} resource 'alice' has a problem: bad inputs"
+
+
+@pytest.mark.parametrize(
+    ("value", "printed"),
+    [
+        ("alice", "{alice}"),
+        (3.0, "{3}"),
+        (2.5, "{2.5}"),
+        (True, "{true}"),
+        (None, "{<nil>}"),
+        (UNKNOWN, "output<string>{}"),
+        (wrap_secret("s"), "{[secret]}"),
+        (["a", 1.0], "{[{a} {1}]}"),
+        ({"b": "x", "a": False}, "{map[a:{false} b:{x}]}"),
+    ],
+)
+def test_values_print_as_go_prints_a_property_value(value: Any, printed: str) -> None:
+    assert go_value(value) == printed
+
+
+def test_a_check_failure_for_a_missing_property_prints_nil() -> None:
+    message = check_failure_message(TYPE, "alice", CheckFailure("email", "is required"), {})
+
+    assert "property email value {<nil>} has a problem" in message
+
+
+@pytest.mark.parametrize("action", ["delete", "replace"])
+def test_a_protected_resource_is_refused_in_the_engines_words(action: str) -> None:
+    assert protected_message(action, URN) == (
+        f'unable to {action} resource "{URN}"\nas it is currently marked for protection. To unprotect the '
+        "resource, remove the `protect` flag from the resource in your Pulumi program and run `pulumi up`"
+    )
+
+
+def test_an_exception_without_a_message_is_named_by_its_type() -> None:
+    assert exception_message(KeyError()) == "KeyError"
+    assert exception_message(ValueError("  bad value \n")) == "bad value"
