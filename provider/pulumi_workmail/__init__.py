@@ -4,6 +4,14 @@
 kept; pulumi-aws and Terraform can only replace the user to change it.
 """
 
+from importlib.metadata import PackageNotFoundError, version
+
+__version__: str
+try:
+    __version__ = version("pulumi-workmail")  # the one source is pyproject.toml's [project] version
+except PackageNotFoundError:  # the sources on sys.path without an install
+    __version__ = "0+unknown"
+
 from .errors import WorkMailProviderError
 from .provider import EntityPrimaryEmailProvider
 from .resource import EntityPrimaryEmail, EntityPrimaryEmailArgs
@@ -13,4 +21,5 @@ __all__ = [
     "EntityPrimaryEmailArgs",
     "EntityPrimaryEmailProvider",
     "WorkMailProviderError",
+    "__version__",
 ]

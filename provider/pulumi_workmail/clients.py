@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 
+from . import __version__
 from .listing import ListingCache
 
 if TYPE_CHECKING:
     from mypy_boto3_workmail import WorkMailClient
 
-USER_AGENT = "pulumi-workmail/0.1"
+USER_AGENT = f"pulumi-workmail/{__version__}"
 
 _built = 0  # clients built in this process, by every pool: what the benchmarks show stays at one
 

@@ -5,6 +5,14 @@ emulator is the project's test oracle. ``running()`` starts one in-process for t
 workmail_emulator`` starts one as a server.
 """
 
+from importlib.metadata import PackageNotFoundError, version
+
+__version__: str
+try:
+    __version__ = version("pulumi-workmail")  # shipped in the same distribution as pulumi_workmail
+except PackageNotFoundError:
+    __version__ = "0+unknown"
+
 from .backend import Backend
 from .exceptions import WorkMailError
 from .models import Domain, Entity, Organization
@@ -21,5 +29,6 @@ __all__ = [
     "Settings",
     "StateFileError",
     "WorkMailError",
+    "__version__",
     "running",
 ]

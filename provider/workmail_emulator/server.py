@@ -26,8 +26,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import __version__, sigv4
 from . import exceptions as exc
-from . import sigv4
 from .backend import Backend
 from .models import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from .responses import dispatch, encode, operation_name, parse_body
@@ -401,7 +401,7 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, so boto3 reuses connections
     server: _Server
-    server_version = "WorkMailEmulator/0.1"
+    server_version = f"WorkMailEmulator/{__version__}"
 
     def setup(self) -> None:
         super().setup()
