@@ -64,5 +64,5 @@ def run_in_dependency_order(
                     continue  # recorded by the action; dependents stay blocked
                 for released in unblocks[index]:
                     blocked_by[released] -= 1
-                    if blocked_by[released] == 0:
+                    if blocked_by[released] == 0 and not started[released]:  # a broken cycle started it
                         ready.append(released)

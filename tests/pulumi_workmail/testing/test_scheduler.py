@@ -207,10 +207,6 @@ def test_a_dependency_cycle_is_broken_latest_first() -> None:
     assert action.started()[:2] == ["b", "a"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known defect, left as it is by a pure restructuring: finishing 'a' releases 'b' a second time",
-)
 def test_a_record_in_a_dependency_cycle_gets_its_action_once() -> None:
     records = [record("a", dependencies=(urn("b"),)), record("b", dependencies=(urn("a"),))]
     action = Recorder()
