@@ -13,18 +13,15 @@ its ``UNKNOWN`` sentinel, secrets the shape its ``wrap_secret`` produces.
 
 from __future__ import annotations
 
-import collections
 import json
 import os
 import queue
-import re
 import subprocess
 import sys
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from types import TracebackType
-from typing import IO, Any, Final, Literal, NamedTuple, cast
+from typing import Any, Final, cast
 
 import grpc
 from google.protobuf import empty_pb2, struct_pb2
@@ -32,6 +29,20 @@ from pulumi.dynamic.dynamic import serialize_provider as _sdk_serialize_provider
 from pulumi.runtime._serialization import _serialize
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+from ._process import SERVER_THAT_DIES_WITH_ITS_PARENT, BoundedText, drain
+from ._replies import (
+    CheckFailure,
+    CheckResponse,
+    CreateResponse,
+    DiffChanges,
+    DiffResponse,
+    ProviderCapabilities,
+    ProviderError,
+    ProviderLogs,
+    ProviderStartError,
+    ReadResponse,
+    provider_message,
+)
 from ._wire import from_struct, is_secret, parse_urn, to_struct, unwrap_secrets, wrap_secret
 
 __all__ = [
@@ -49,12 +60,7 @@ __all__ = [
     "serialize_provider",
 ]
 
-DiffChanges = Literal["none", "some", "unknown"]
-
 _MAX_MESSAGE_BYTES: Final = 400 * 1024 * 1024  # what the server and the engine allow
-_TRACEBACK_HEADER: Final = "Traceback (most recent call last):"
-_GRPC_APP_PREFIX: Final = "Exception calling application: "
-_EXCEPTION_LINE: Final = re.compile(r"(?P<type>[A-Za-z_][\w.]*)(?::[ \t]?(?P<message>.*))?\Z", re.DOTALL)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -81,206 +87,6 @@ def _urn_name_type(urn: str) -> tuple[str, str]:
     """(name, type) as the engine fills them in provider requests; empty for a string that is no URN."""
     parsed = parse_urn(urn)
     return (parsed.name, parsed.type) if parsed is not None else ("", "")
-
-
-# --------------------------------------------------------------------------------------------------
-# Results and errors
-
-
-class CheckFailure(NamedTuple):
-    """One ``CheckFailure`` from the provider; compares equal to a ``(property, reason)`` tuple."""
-
-    property: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class CheckResponse:
-    """The checked inputs (``__provider`` included) and any validation failures."""
-
-    inputs: dict[str, Any]
-    failures: tuple[CheckFailure, ...]
-
-
-@dataclass(frozen=True)
-class DiffResponse:
-    """The provider's verdict; ``"unknown"`` (default ``diff()``) makes the engine diff inputs itself."""
-
-    changes: DiffChanges
-    replaces: tuple[str, ...]
-    delete_before_replace: bool
-
-
-@dataclass(frozen=True)
-class CreateResponse:
-    """The new resource's id and outputs (``__provider`` included, added by the server)."""
-
-    id: str
-    outputs: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class ReadResponse:
-    """Refreshed state; ``inputs`` is ``None`` unless the provider returned ``ReadResult.inputs``."""
-
-    id: str
-    outputs: dict[str, Any]
-    inputs: dict[str, Any] | None
-
-    @property
-    def gone(self) -> bool:
-        """An empty id means the resource no longer exists; the engine drops it from state."""
-        return self.id == ""
-
-
-@dataclass(frozen=True)
-class ProviderCapabilities:
-    """What the server answered to Configure; the engine adapts every later call to these flags."""
-
-    accept_secrets: bool
-    accept_resources: bool
-    supports_preview: bool
-    accept_outputs: bool
-
-
-@dataclass(frozen=True)
-class ProviderLogs:
-    """Everything the server wrote after its port line (bounded; oldest text is dropped first)."""
-
-    stdout: str
-    stderr: str
-
-
-class ProviderStartError(RuntimeError):
-    """The server could not be launched, died before reporting its port, or failed its handshake."""
-
-
-class ProviderError(Exception):
-    """A provider call failed. ``str(err)`` is only what the provider said; ``details`` keeps the rest.
-
-    The 3.272 server answers every failed CRUD call with ``traceback.format_exc()``; older servers send
-    ``Exception calling application: <message>``. Both reduce to the final exception's message, which is
-    what a user needs to see, while ``details`` keeps the raw text for debugging.
-    """
-
-    def __init__(
-        self,
-        operation: str,
-        message: str,
-        *,
-        details: str = "",
-        code: grpc.StatusCode | None = None,
-        exception_type: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.operation = operation
-        self.message = message
-        self.details = details or message
-        self.code = code
-        self.exception_type = exception_type
-
-    def __str__(self) -> str:
-        return self.message
-
-    def __repr__(self) -> str:
-        return f"ProviderError({self.operation!r}, {self.message!r})"
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.operation, self.message), dict(self.__dict__))
-
-
-def _provider_message(details: str) -> tuple[str, str | None]:
-    """Reduce gRPC error details to (the provider's own message, its exception type if known)."""
-    text = details.strip()
-    if text.startswith(_GRPC_APP_PREFIX):
-        text = text[len(_GRPC_APP_PREFIX) :]
-    start = text.rfind(_TRACEBACK_HEADER)
-    if start == -1:
-        return text, None
-    # The last traceback block is the exception actually raised (format_exc prints causes first).
-    # Frame lines are indented; the exception text starts at the first unindented line.
-    lines = text[start + len(_TRACEBACK_HEADER) :].splitlines()
-    index = 0
-    while index < len(lines) and (not lines[index] or lines[index][0].isspace()):
-        index += 1
-    tail = "\n".join(lines[index:]).strip()
-    match = _EXCEPTION_LINE.match(tail)
-    if match is None:
-        return tail or text, None
-    exception_type = match.group("type")
-    message = (match.group("message") or "").strip()
-    return message or exception_type, exception_type
-
-
-# --------------------------------------------------------------------------------------------------
-# Process output capture
-
-
-class _BoundedText:
-    """Thread-safe text sink that keeps at most ``limit`` characters, dropping the oldest first."""
-
-    def __init__(self, limit: int) -> None:
-        self._limit = limit
-        self._chunks: collections.deque[str] = collections.deque()
-        self._size = 0
-        self._dropped = 0
-        self._lock = threading.Lock()
-
-    def append(self, text: str) -> None:
-        with self._lock:
-            self._chunks.append(text)
-            self._size += len(text)
-            while self._size > self._limit and self._chunks:
-                excess = self._size - self._limit
-                head = self._chunks[0]
-                if len(head) <= excess:
-                    self._chunks.popleft()
-                    self._size -= len(head)
-                    self._dropped += len(head)
-                else:
-                    self._chunks[0] = head[excess:]
-                    self._size -= excess
-                    self._dropped += excess
-
-    def text(self) -> str:
-        with self._lock:
-            body = "".join(self._chunks)
-            return f"[... {self._dropped} characters dropped ...]\n{body}" if self._dropped else body
-
-
-# ``python -m pulumi.dynamic``, plus a thread that ends the process once its parent (the runner or test
-# that started it) is gone, even when that parent was killed with SIGKILL and could not stop it.
-_SERVER_THAT_DIES_WITH_ITS_PARENT = """
-import os, runpy, threading, time
-parent = os.getppid()
-def _watch():
-    while os.getppid() == parent:
-        time.sleep(0.2)
-    os._exit(1)
-threading.Thread(target=_watch, name="parent-watch", daemon=True).start()
-runpy.run_module("pulumi.dynamic", run_name="__main__", alter_sys=True)
-"""
-
-
-def _drain(stream: IO[bytes], sink: _BoundedText, first_line: queue.Queue[str | None] | None) -> None:
-    """Copy a pipe into ``sink`` until EOF so the server never blocks on a full pipe.
-
-    With ``first_line`` set, the first line (the port) goes there instead; ``None`` signals EOF before it.
-    """
-    try:
-        for raw in iter(stream.readline, b""):
-            line = raw.decode("utf-8", errors="replace")
-            if first_line is not None:
-                first_line.put(line)
-                first_line = None
-            else:
-                sink.append(line)
-    except (OSError, ValueError):  # pipe closed under us during shutdown
-        pass
-    finally:
-        if first_line is not None:
-            first_line.put(None)
-        stream.close()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -322,8 +128,8 @@ class ProviderServer:
         self.stop_timeout = stop_timeout
         self._config, self._secret_config_keys = self._normalize_config(config or {}, secret_keys)
         self._env_overrides = dict(env or {})
-        self._stdout = _BoundedText(log_limit)
-        self._stderr = _BoundedText(log_limit)
+        self._stdout = BoundedText(log_limit)
+        self._stderr = BoundedText(log_limit)
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
         self._threads: list[threading.Thread] = []
@@ -368,7 +174,7 @@ class ProviderServer:
             if self._process is not None:
                 raise RuntimeError("ProviderServer.start() may only be called once; create a new one")
             process = subprocess.Popen(
-                [self.python, "-u", "-c", _SERVER_THAT_DIES_WITH_ITS_PARENT, "127.0.0.1:0"],
+                [self.python, "-u", "-c", SERVER_THAT_DIES_WITH_ITS_PARENT, "127.0.0.1:0"],
                 cwd=self.cwd,
                 env=self._build_env(),
                 stdin=subprocess.DEVNULL,
@@ -379,8 +185,8 @@ class ProviderServer:
             port_line: queue.Queue[str | None] = queue.Queue(maxsize=1)
             assert process.stdout is not None and process.stderr is not None
             self._threads = [
-                threading.Thread(target=_drain, args=(process.stdout, self._stdout, port_line), daemon=True),
-                threading.Thread(target=_drain, args=(process.stderr, self._stderr, None), daemon=True),
+                threading.Thread(target=drain, args=(process.stdout, self._stdout, port_line), daemon=True),
+                threading.Thread(target=drain, args=(process.stderr, self._stderr, None), daemon=True),
             ]
             for thread in self._threads:
                 thread.start()
@@ -448,7 +254,7 @@ class ProviderServer:
                 f"could not connect to the provider server on port {port}; stderr:\n{self._stderr.text()}"
             ) from None
         except grpc.RpcError as err:
-            message, _ = _provider_message(_rpc_details(err))
+            message, _ = provider_message(_rpc_details(err))
             raise ProviderStartError(
                 f"provider server failed its handshake: {message}; stderr:\n{self._stderr.text()}"
             ) from err
@@ -527,6 +333,12 @@ class ProviderServer:
             plain, _ = unwrap_secrets(plain)
         return to_struct(plain)
 
+    def _request(self, message: Any, urn: str, props: Mapping[str, Mapping[str, Any] | None], **fields: Any) -> Any:
+        """A request as the engine builds one: the URN with its name and type, property maps as Structs."""
+        name, type_ = _urn_name_type(urn)
+        structs = {key: self._request_props(value) for key, value in props.items()}
+        return message(urn=urn, name=name, type=type_, **structs, **fields)
+
     def _invoke(self, operation: str, method: str, request: Any) -> Any:
         with self._lock:
             stub, process = self._stub, self._process
@@ -562,15 +374,12 @@ class ProviderServer:
                 details=details,
                 code=code,
             )
-        message, exception_type = _provider_message(details)
+        message, exception_type = provider_message(details)
         return ProviderError(operation, message, details=details, code=code, exception_type=exception_type)
 
     def check(self, urn: str, olds: Mapping[str, Any] | None, news: Mapping[str, Any]) -> CheckResponse:
         """Check(olds, news). olds are the old *inputs*, or ``{}`` for a create or a replacement."""
-        name, type_ = _urn_name_type(urn)
-        request = provider_pb2.CheckRequest(
-            urn=urn, name=name, type=type_, olds=self._request_props(olds), news=self._request_props(news)
-        )
+        request = self._request(provider_pb2.CheckRequest, urn, {"olds": olds, "news": news})
         response = self._invoke("check", "Check", request)
         return CheckResponse(
             inputs=from_struct(response.inputs),
@@ -588,17 +397,8 @@ class ProviderServer:
         ignore_changes: Sequence[str] = (),
     ) -> DiffResponse:
         """Diff: olds are the old *outputs*, news the checked inputs (the server ignores ``old_inputs``)."""
-        name, type_ = _urn_name_type(urn)
-        request = provider_pb2.DiffRequest(
-            id=id_,
-            urn=urn,
-            name=name,
-            type=type_,
-            olds=self._request_props(olds),
-            news=self._request_props(news),
-            old_inputs=self._request_props(old_inputs),
-            ignoreChanges=list(ignore_changes),
-        )
+        maps = {"olds": olds, "news": news, "old_inputs": old_inputs}
+        request = self._request(provider_pb2.DiffRequest, urn, maps, id=id_, ignoreChanges=list(ignore_changes))
         response = self._invoke("diff", "Diff", request)
         changes: DiffChanges = "unknown"
         if response.changes == provider_pb2.DiffResponse.DIFF_NONE:
@@ -619,14 +419,8 @@ class ProviderServer:
         The engine never sends ``preview=True`` here (the server does not claim ``supportsPreview``);
         it is exposed only to probe the server. ``custom_timeout`` is the request's ``timeout`` field.
         """
-        name, type_ = _urn_name_type(urn)
-        request = provider_pb2.CreateRequest(
-            urn=urn,
-            name=name,
-            type=type_,
-            properties=self._request_props(props),
-            preview=preview,
-            timeout=custom_timeout,
+        request = self._request(
+            provider_pb2.CreateRequest, urn, {"properties": props}, preview=preview, timeout=custom_timeout
         )
         response = self._invoke("create", "Create", request)
         return CreateResponse(id=response.id, outputs=from_struct(response.properties))
@@ -644,15 +438,11 @@ class ProviderServer:
         custom_timeout: float = 0,
     ) -> dict[str, Any]:
         """Update: olds are the old *outputs*; returns new outputs (the default ``update()`` wipes them)."""
-        name, type_ = _urn_name_type(urn)
-        request = provider_pb2.UpdateRequest(
+        request = self._request(
+            provider_pb2.UpdateRequest,
+            urn,
+            {"olds": olds, "news": news, "old_inputs": old_inputs},
             id=id_,
-            urn=urn,
-            name=name,
-            type=type_,
-            olds=self._request_props(olds),
-            news=self._request_props(news),
-            old_inputs=self._request_props(old_inputs),
             ignoreChanges=list(ignore_changes),
             preview=preview,
             timeout=custom_timeout,
@@ -670,16 +460,8 @@ class ProviderServer:
         custom_timeout: float = 0,
     ) -> ReadResponse:
         """Read (refresh): props are the old outputs, inputs the old inputs. Check ``.gone`` for deletion."""
-        name, type_ = _urn_name_type(urn)
-        request = provider_pb2.ReadRequest(
-            id=id_,
-            urn=urn,
-            name=name,
-            type=type_,
-            properties=self._request_props(props),
-            inputs=self._request_props(inputs),
-            timeout=custom_timeout,
-        )
+        maps = {"properties": props, "inputs": inputs}
+        request = self._request(provider_pb2.ReadRequest, urn, maps, id=id_, timeout=custom_timeout)
         response = self._invoke("read", "Read", request)
         new_inputs = from_struct(response.inputs) if response.HasField("inputs") else None
         return ReadResponse(id=response.id, outputs=from_struct(response.properties), inputs=new_inputs)
@@ -694,16 +476,8 @@ class ProviderServer:
         custom_timeout: float = 0,
     ) -> None:
         """Delete: props are the old *outputs* (their ``__provider`` is the one used)."""
-        name, type_ = _urn_name_type(urn)
-        request = provider_pb2.DeleteRequest(
-            id=id_,
-            urn=urn,
-            name=name,
-            type=type_,
-            properties=self._request_props(props),
-            old_inputs=self._request_props(old_inputs),
-            timeout=custom_timeout,
-        )
+        maps = {"properties": props, "old_inputs": old_inputs}
+        request = self._request(provider_pb2.DeleteRequest, urn, maps, id=id_, timeout=custom_timeout)
         self._invoke("delete", "Delete", request)
 
 
