@@ -190,7 +190,7 @@ class EmulatorProcess:
             self._log.seek(0)
             raise RuntimeError(f"emulator did not start: {line!r}\n{self._log.read().decode(errors='replace')}")
         self.url = line
-        # Issue 2 asks for a start in under 2 s: measured here, not asserted in tests.
+        # The emulator should start in under 2 s: measured here, not asserted in tests.
         self.startup_s = time.monotonic() - started
 
     def stop(self) -> None:

@@ -1,4 +1,4 @@
-"""Tables, per-resource overhead, and the issue's targets, all computed from the result records."""
+"""Tables, per-resource overhead, and the benchmark's targets, all computed from the result records."""
 
 from __future__ import annotations
 
@@ -283,7 +283,7 @@ def _fmt(value: float | None) -> str:
 
 
 # --------------------------------------------------------------------------------------------------
-# Targets (issue 5)
+# Targets
 
 
 def _largest_n(records: Sequence[Record], tool: str, scenario: str, latency: int | None = None) -> int | None:

@@ -480,7 +480,7 @@ def finish(
                 f"{run['workmail_service_models']}, model files parsed {run['workmail_model_file_loads']}, "
                 f"client_count() {run['pulumi_workmail_client_count']}"
             )
-    lines += ["", "## Targets (issue 5)", ""]
+    lines += ["", "## Targets", ""]
     lines += [f"- {t['status']:4} {t['target']}: {t['detail']}" for t in targets]
     duration = meta.get("duration_s")
     lines += ["", f"Total bench time: {duration} s ({meta.get('mode')}); results in {out / 'results.json'}"]

@@ -1,4 +1,4 @@
-"""Every expected failure becomes one actionable line (issue 3, "Errors").
+"""Every expected failure becomes one actionable line (the README's "Error messages").
 
 Failures are driven for real through the emulator: genuine conflicts where the emulator can produce them,
 the fault-injection API (``/_emulator/faults`` with a ``count``) for the rest. The translation helpers are

@@ -1,4 +1,4 @@
-"""EntityPrimaryEmailProvider's lifecycle against the in-process WorkMail emulator (issue 3).
+"""EntityPrimaryEmailProvider's lifecycle against the in-process WorkMail emulator.
 
 Each test drives the provider class the way the dynamic-provider server does (``check``, ``diff``,
 ``create``, ``update``, ``read``, ``delete``) and checks the result both in the provider's answer and in
@@ -651,7 +651,7 @@ def test_create_by_resource_id_retries_entity_not_found_until_visible(world: Wor
 
 
 def test_write_retries_entity_not_found_for_id_shaped_entity_id(world: World) -> None:
-    """The spec retries EntityNotFoundException whenever entity_id is an id, not only while resolving."""
+    """EntityNotFoundException is retried whenever entity_id is an id, not only while resolving."""
     world.fault(operation="UpdatePrimaryEmailAddress", error="EntityNotFoundException", count=2)
     result = create(world, world.id_of("alice"), "alice.new@example.com")
     assert outs_of(result)["email"] == "alice.new@example.com"
@@ -751,7 +751,7 @@ def test_failed_read_back_after_successful_update_does_not_fail_update(
 @pytest.mark.parametrize(
     ("how", "name", "cost", "budget"),
     [
-        # (identifier, entity, requests it takes here, issue 3's ceiling where it can be met)
+        # (identifier, entity, requests it takes here, the most a create of it may take)
         ("user id", "alice", 3, 3),
         ("user primary email", "alice", 3, 3),
         ("user alias", "alice", 3, 3),
@@ -803,7 +803,7 @@ def test_adopt_costs_at_least_one_request_fewer_than_a_writing_create(
 
 
 def test_update_request_budget(world: World) -> None:
-    """By default: read (to notice a change made by hand, issue 6), write, read back."""
+    """By default: read (to notice a change made by hand), write, read back."""
     created = create(world, "sales", "team@example.com")
     world.reset_stats()
     update(world, created, "sales.team@example.com")
@@ -812,7 +812,7 @@ def test_update_request_budget(world: World) -> None:
 
 
 def test_update_without_check_before_update_is_write_and_read_back(world: World) -> None:
-    """workmail:checkBeforeUpdate=false gives issue 3's budget of two (write, read back)."""
+    """workmail:checkBeforeUpdate=false brings an update down to two requests (write, read back)."""
     created = create(world, "sales", "team@example.com")
     configure(world, **{"workmail:checkBeforeUpdate": "false"})
     world.reset_stats()

@@ -1,4 +1,4 @@
-"""Shared machinery for the reliability suite (issue 6): an emulator, a fleet of users, stacks, and figures.
+"""Shared machinery for the reliability suite: an emulator, a fleet of users, stacks, and figures.
 
 Every test here runs real code paths: WorkMail is the in-process emulator (reached over HTTP by real boto3
 clients), the provider runs in a real ``python -m pulumi.dynamic`` server, and whole programs run through

@@ -1,9 +1,9 @@
 """Shared helpers for the workmail_emulator test suite (imported by conftest and tests).
 
-The suite is written against the issue text (issue 2) and
-shared/reference/workmail-api.md sections 1-4, 8 and 9, not against the
-emulator's implementation. Every behavioural test goes through a real boto3
-client (or raw HTTP, for wire-level checks that boto3 hides).
+The suite is written against WorkMail's behaviour as docs/workmail-behaviour.md
+describes it, not against the emulator's implementation. Every behavioural test
+goes through a real boto3 client (or raw HTTP, for wire-level checks that boto3
+hides).
 """
 
 from __future__ import annotations
@@ -279,7 +279,7 @@ def join_closers(timeout: float = 10.0) -> list[threading.Thread]:
     return stuck
 
 
-# The 28 operations issue 2 names, written out here (not read from the emulator) so tests stay independent.
+# The 28 operations the emulator serves, written out here (not read from the emulator) so tests stay independent.
 OPERATIONS = [
     "UpdatePrimaryEmailAddress",
     "DescribeUser",

@@ -1,4 +1,4 @@
-"""Admin API under /_emulator/ (issue "Admin API") and the in-process `running()` contract."""
+"""Admin API under /_emulator/ and the in-process `running()` contract."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""ListAliases / CreateAlias / DeleteAlias (reference 4.4, 1.4 LimitExceeded retries, 8.8)."""
+"""ListAliases / CreateAlias / DeleteAlias, the alias limit and boto3's retries of LimitExceededException."""
 
 from __future__ import annotations
 
@@ -286,7 +286,7 @@ def test_alias_at_limit_again_after_delete(world: World) -> None:
 
 
 def test_limit_exceeded_is_retried_by_boto3_standard_mode(world: World) -> None:
-    # Reference 1.4: botocore's standard mode treats LimitExceededException as throttling and
+    # botocore's standard mode treats LimitExceededException as throttling and
     # makes 3 attempts; the emulator must answer each of them the same way.
     world.settings(alias_limit=1)
     world.admin("POST", "/_emulator/stats/reset")

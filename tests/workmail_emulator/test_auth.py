@@ -1,4 +1,4 @@
-"""Authentication (issue "Requests without a SigV4 Authorization header ...").
+"""Authentication: a request without a SigV4 ``Authorization`` header is refused with 403.
 
 The emulator checks that a SigV4 ``Authorization`` header is present and,
 when access keys are configured, that its access key id is one of them.

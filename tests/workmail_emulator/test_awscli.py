@@ -1,4 +1,4 @@
-"""The AWS CLI talks to the emulator (issue "Done when": aws ... describe-organization with --endpoint-url).
+"""The AWS CLI talks to the emulator (aws ... describe-organization with --endpoint-url).
 
 awscli (v1) is not a declared test dependency; install it with
 ``.venv/bin/pip install awscli``. It vendors its own botocore, so installing

@@ -1,6 +1,6 @@
 """The command line: python -m workmail_emulator and the workmail-emulator console script.
 
-Issue "Entry points" and "--state-file": first stdout line is the URL, start
+The entry points and --state-file: first stdout line is the URL, start
 in under 2 s, clean shutdown on SIGTERM/SIGINT with state saved, atomic
 state writes, corrupt state file -> clear error and the file left untouched.
 """

@@ -1,4 +1,4 @@
-"""Thread safety under concurrent boto3 clients (issue "Thread-safe under concurrent clients")."""
+"""Thread safety under concurrent boto3 clients."""
 
 from __future__ import annotations
 

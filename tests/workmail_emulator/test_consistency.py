@@ -1,4 +1,4 @@
-"""Eventual consistency: POST /_emulator/consistency {"lag_reads": n} (issue "Admin API", reference 8.11)."""
+"""Eventual consistency: POST /_emulator/consistency {"lag_reads": n} keeps reads on the state before a write."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Mail domains: register, get, list, deregister, default (reference 3.3, 4.10, 8.3, 8.12)."""
+"""Mail domains: register, get, list, deregister, default, verification, and a domain still in use."""
 
 from __future__ import annotations
 
@@ -199,7 +199,7 @@ def test_domain_stays_in_use_after_primary_moved_away(world: World) -> None:
     world.verify("move.example")
     world.wm.update_primary_email_address(OrganizationId=world.org, EntityId=bob, Email="bob@move.example")
     world.wm.update_primary_email_address(OrganizationId=world.org, EntityId=bob, Email="bob2@example.com")
-    # bob@move.example is now an alias, so the domain is still in use (reference 8.12).
+    # bob@move.example is now an alias, so the domain is still in use: moving a primary away does not free it.
     assert "bob@move.example" in world.aliases(bob)
     with raises_code("MailDomainInUseException"):
         world.wm.deregister_mail_domain(OrganizationId=world.org, DomainName="move.example")

@@ -1,4 +1,4 @@
-"""Users, groups and resources: lifecycle, states, id formats, resolution (reference 2, 3.2, 4.2-4.8)."""
+"""Users, groups and resources: lifecycle, states, id formats, resolution (docs/workmail-behaviour.md, Entities)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Fault injection: POST/DELETE /_emulator/faults (issue "Admin API", reference 1.4 and 8.8)."""
+"""Fault injection: POST/DELETE /_emulator/faults, and how botocore's retries meet the injected errors."""
 
 from __future__ import annotations
 

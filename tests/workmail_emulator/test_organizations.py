@@ -1,4 +1,4 @@
-"""Organizations: create, describe, list, delete and the org lifecycle (reference 3.1, 4.9, 8.10)."""
+"""Organizations: create, describe, list, delete and the org lifecycle (states, Deleted, member operations)."""
 
 from __future__ import annotations
 
@@ -124,7 +124,7 @@ def test_duplicate_organization_alias_gives_name_availability(world: World) -> N
 
 
 def test_same_client_token_does_not_create_a_second_organization(bare_emu: Emulator) -> None:
-    # Reference 1.1: "Ideally it also dedupes retries that carry the same token."
+    # A retry carrying the same ClientToken answers with the organization the first call created.
     wm = bare_emu.client()
     first = wm.create_organization(Alias="retryco", ClientToken="tok-123")["OrganizationId"]
     second = wm.create_organization(Alias="retryco", ClientToken="tok-123")["OrganizationId"]

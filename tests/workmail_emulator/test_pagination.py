@@ -1,4 +1,4 @@
-"""Pagination: tokens, last page, bogus tokens, boto3 paginators (reference 1.5, 8.9)."""
+"""Pagination: tokens, last page, bogus tokens, boto3 paginators (docs/workmail-behaviour.md, Pagination)."""
 
 from __future__ import annotations
 

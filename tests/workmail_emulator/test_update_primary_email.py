@@ -1,4 +1,5 @@
-"""UpdatePrimaryEmailAddress: every rule of reference 4.1 and edge cases 8.1-8.4, 8.7, 8.13."""
+"""UpdatePrimaryEmailAddress: every rule in docs/workmail-behaviour.md, swap vs append, conflicts, domains,
+states, an update to the current primary, and case."""
 
 from __future__ import annotations
 

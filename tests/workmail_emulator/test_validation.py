@@ -1,12 +1,12 @@
-"""Server-side validation against botocore's own service model (issue "Server-side validation").
+"""Server-side validation against botocore's own service model.
 
 botocore validates only required members, types and minimums on the client
-(reference 1.1), so max lengths, patterns, enums, ``MaxResults`` > 100 and
+(docs/workmail-behaviour.md, Wire format), so max lengths, patterns, enums, ``MaxResults`` > 100 and
 list lengths reach the server and must be answered with
 ``InvalidParameterException``. The generated cases below walk the botocore
 model itself, so every constrained input member of every operation is covered.
-Validation runs before the organization is looked up (reference section 4,
-common rule 1 before rule 2), so the baseline request of each case uses a
+Validation runs before the organization is looked up (an invalid request is
+refused before an unknown organization is), so the baseline request of each case uses a
 well-formed but unknown organization id and must get
 ``OrganizationNotFoundException``; the same request with one member broken must
 get ``InvalidParameterException`` instead.
@@ -205,7 +205,7 @@ def test_model_constraint_violation_gives_invalid_parameter(
         call(**body)
 
 
-# --- hand-written cases named in the issue and reference 1.1 / 8.6 --------------------------
+# --- hand-written cases: limits, patterns and enums at their edges, and raw requests ---------
 
 
 @pytest.mark.parametrize(

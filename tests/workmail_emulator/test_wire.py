@@ -1,4 +1,4 @@
-"""Wire protocol: AWS JSON 1.1 request/response/error format (reference section 1, issue "Errors")."""
+"""Wire protocol: AWS JSON 1.1 request/response/error format (docs/workmail-behaviour.md, Wire format)."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def test_boto3_raises_modeled_exception_class_with_message(world: World) -> None
     err = excinfo.value.response
     assert err["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert err["Error"]["Message"]
-    # Only a capital-M "Message" body member fills the top-level key (reference 1.3).
+    # Only a capital-M "Message" body member makes botocore fill the top-level key as well.
     assert err.get("Message") == err["Error"]["Message"]
     assert err["ResponseMetadata"]["RequestId"]
 
@@ -287,7 +287,7 @@ def test_empty_output_operation_returns_200(world: World) -> None:
 
 
 def test_idempotency_token_filled_by_boto3_is_accepted(world: World) -> None:
-    # boto3 auto-fills ClientToken with a UUID (reference 1.1); the call must still succeed.
+    # boto3 fills in a missing ClientToken with a UUID; the call must still succeed.
     out = world.wm.create_organization(Alias="tokenco")
     assert out["OrganizationId"].startswith("m-")
     world.wm.register_mail_domain(OrganizationId=world.org, DomainName="tokens.example")
