@@ -72,43 +72,47 @@ class UpdateSummary:
 
 
 @dataclass(frozen=True)
-class PreviewResult:
-    """Like ``pulumi.automation.PreviewResult``, plus the planned ``steps``."""
+class _Output:
+    """What every operation's result carries first, as ``pulumi.automation``'s do: the command's text."""
 
     stdout: str
     stderr: str
+
+
+@dataclass(frozen=True)
+class _Applied(_Output):
+    """The result of an operation that changed the stack: its summary."""
+
+    summary: UpdateSummary
+
+
+@dataclass(frozen=True)
+class PreviewResult(_Output):
+    """Like ``pulumi.automation.PreviewResult``, plus the planned ``steps``."""
+
     change_summary: dict[str, int]
     steps: list[Step]
 
 
 @dataclass(frozen=True)
-class UpResult:
+class UpResult(_Applied):
     """Like ``pulumi.automation.UpResult``, plus the ``steps`` taken."""
 
-    stdout: str
-    stderr: str
-    summary: UpdateSummary
     outputs: dict[str, OutputValue]
     steps: list[Step]
 
 
 @dataclass(frozen=True)
-class RefreshResult:
+class RefreshResult(_Applied):
     """Like ``pulumi.automation.RefreshResult``, plus the ``steps`` (op ``"refresh"``)."""
 
-    stdout: str
-    stderr: str
-    summary: UpdateSummary
     steps: list[Step]
 
 
 @dataclass(frozen=True)
-class DestroyResult:
+class DestroyResult(_Applied):
     """Like ``pulumi.automation.DestroyResult``, plus the ``steps`` taken."""
 
-    stdout: str
-    stderr: str
-    summary: UpdateSummary
     steps: list[Step]
 
 

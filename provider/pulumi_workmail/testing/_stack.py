@@ -68,7 +68,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final, cast
+from typing import Any, Final, Literal, TypeVar, cast
 
 from pulumi.automation import ConfigValue, OutputValue
 from pulumi.runtime.mocks import Mocks
@@ -93,6 +93,7 @@ from ._state import STACK_TYPE, ConfigEntry, StackState, StepLog, load_state, sa
 __all__ = ["OfflineStack"]
 
 _PACKAGE_ROOT: Final = Path(__file__).resolve().parents[2]  # the directory holding ``pulumi_workmail``
+R = TypeVar("R", RefreshResult, DestroyResult)
 
 
 class OfflineStack:
@@ -241,29 +242,22 @@ class OfflineStack:
 
     def refresh(self, *, on_output: Callable[[str], None] | None = None) -> RefreshResult:
         """Read every resource back from the provider, without running the program, and save what it says."""
-        with self._lock:
-            deployment, stdout, stderr, started = self._run_stateful_operation("refresh", on_output)
-            self._raise_on_failure(deployment, stdout, stderr)
-            return RefreshResult(
-                stdout=stdout,
-                stderr=stderr,
-                summary=self._summary("refresh", deployment, started),
-                steps=list(deployment.steps),
-            )
+        return self._stateful("refresh", RefreshResult, on_output)
 
     def destroy(self, *, on_output: Callable[[str], None] | None = None) -> DestroyResult:
         """Delete every resource, in reverse dependency order, without running the program."""
-        with self._lock:
-            deployment, stdout, stderr, started = self._run_stateful_operation("destroy", on_output)
-            self._raise_on_failure(deployment, stdout, stderr)
-            return DestroyResult(
-                stdout=stdout,
-                stderr=stderr,
-                summary=self._summary("destroy", deployment, started),
-                steps=list(deployment.steps),
-            )
+        return self._stateful("destroy", DestroyResult, on_output)
 
     # -- machinery ----------------------------------------------------------------------------
+
+    def _stateful(
+        self, kind: Literal["refresh", "destroy"], result: type[R], on_output: Callable[[str], None] | None
+    ) -> R:
+        """An operation on the state alone (the program does not run)."""
+        with self._lock:
+            deployment, stdout, stderr, started = self._run_stateful_operation(kind, on_output)
+            self._raise_on_failure(deployment, stdout, stderr)
+            return result(stdout, stderr, self._summary(kind, deployment, started), list(deployment.steps))
 
     def _provider_env(self) -> dict[str, str]:
         """``env`` plus a PYTHONPATH that lets the provider process import ``pulumi_workmail``."""
