@@ -39,3 +39,18 @@ def test_each_request_handler_takes_request_by_that_name() -> None:
     handlers = {node.name: node for node in servicer.body if isinstance(node, ast.FunctionDef)}
     for name in _sdk.REQUEST_HANDLERS:
         assert "request" in [arg.arg for arg in handlers[name].args.args], name
+
+
+def test_the_runner_pickles_a_provider_as_a_dynamic_resource_would() -> None:
+    import base64
+
+    import dill
+
+    from pulumi_workmail import EntityPrimaryEmailProvider
+
+    provider = dill.loads(base64.b64decode(_sdk.serialize_provider(EntityPrimaryEmailProvider())))
+    assert type(provider) is EntityPrimaryEmailProvider
+
+
+def test_no_program_work_is_pending_outside_a_program() -> None:
+    assert _sdk.pending_program_work() == []

@@ -41,11 +41,12 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.mocks import MockEngine, MockMonitor, MockSettings
 from pulumi.runtime.stack import run_in_stack
 
+from .. import _sdk
+
 Program = Callable[[], object]
 """A Pulumi program: an inline function, or one built by :func:`directory_program`."""
 
 _RUN_LOCK = threading.Lock()
-_DEFAULT_ATTRIBUTE = "_ContextProperty__default"  # where pulumi._utils.ContextProperty keeps its default
 
 
 def directory_program(main: Path) -> Program:
@@ -96,7 +97,7 @@ def run_program(
         except BaseException as exc:  # re-raised on the caller's thread
             outcome.append(exc)
 
-    with _RUN_LOCK, _preserved_settings_defaults(), _process_state(cwd, sys_path_entry):
+    with _RUN_LOCK, _sdk.preserved_settings_defaults(), _process_state(cwd, sys_path_entry):
         thread = threading.Thread(target=contextvars.Context().run, args=(main,), name="offline-program", daemon=True)
         thread.start()
         thread.join()
@@ -170,11 +171,8 @@ def _settled(program: Program) -> Callable[[], Awaitable[None]]:
         result = program()
         if inspect.isawaitable(result):
             await result
-        rpc_manager = sdk_settings._get_rpc_manager()
         while True:
-            with sdk_settings.SETTINGS.lock:
-                pending: list[asyncio.Future[Any]] = [task for task in sdk_settings.SETTINGS.outputs if not task.done()]
-            pending += [rpc for rpc in rpc_manager.rpcs if isinstance(rpc, asyncio.Future) and not rpc.done()]
+            pending = _sdk.pending_program_work()
             if not pending:
                 return
             await asyncio.wait(pending)
@@ -184,21 +182,6 @@ def _settled(program: Program) -> Callable[[], Awaitable[None]]:
 
 def _quiet_exception_handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
     logging.getLogger(__name__).debug("unobserved program error: %s", context.get("message"))
-
-
-@contextlib.contextmanager
-def _preserved_settings_defaults() -> Iterator[None]:
-    """Undo ``ContextProperty.fset``'s habit of turning the first value set in a context into the default."""
-    saved = [
-        (prop, getattr(prop, _DEFAULT_ATTRIBUTE))
-        for prop in vars(sdk_settings.Settings).values()
-        if hasattr(prop, _DEFAULT_ATTRIBUTE)
-    ]
-    try:
-        yield
-    finally:
-        for prop, default in saved:
-            setattr(prop, _DEFAULT_ATTRIBUTE, default)
 
 
 @contextlib.contextmanager

@@ -25,10 +25,9 @@ from typing import Any, Final, cast
 
 import grpc
 from google.protobuf import empty_pb2, struct_pb2
-from pulumi.dynamic.dynamic import serialize_provider as _sdk_serialize_provider
-from pulumi.runtime._serialization import _serialize
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+from .. import _sdk
 from ._process import SERVER_THAT_DIES_WITH_ITS_PARENT, BoundedText, drain
 from ._replies import (
     CheckFailure,
@@ -67,15 +66,7 @@ _MAX_MESSAGE_BYTES: Final = 400 * 1024 * 1024  # what the server and the engine 
 # Serialization helpers
 
 
-def serialize_provider(provider: object) -> str:
-    """Pickle ``provider`` into the ``__provider`` string exactly as ``pulumi.dynamic.Resource`` does.
-
-    Delegates to the SDK's own ``serialize_provider`` (dill, ``recurse=True``, sorted dicts) inside the
-    SDK's serialization context, so captured secret ``Output`` values behave as in a real program.
-    Whether the engine stores it as a secret is separate: see ``ResourceProvider.serialize_as_secret_always``.
-    """
-    serialized, _contains_secrets = _serialize(True, _sdk_serialize_provider, provider)
-    return cast(str, serialized)
+serialize_provider = _sdk.serialize_provider
 
 
 def _config_string(value: Any) -> str:
