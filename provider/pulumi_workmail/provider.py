@@ -116,7 +116,6 @@ class Claims:
             raise problem(Code.DUPLICATE_ENTITY, entity=what, org=organization_id, owner=owner.rsplit("::", 1)[-1])
 
 
-CLAIMS = Claims()
 
 
 class Deadline:
@@ -189,6 +188,14 @@ class EntityPrimaryEmailProvider(ResourceProvider):
         if settings is None:
             settings = self._settings = Settings.load({}, warn=warn)
         return settings
+
+    @property
+    def claims(self) -> Claims:
+        """Which resource of this deployment manages which entity (one provider instance per process)."""
+        claims: Claims | None = getattr(self, "_claims", None)
+        if claims is None:
+            claims = self._claims = Claims()
+        return claims
 
     @property
     def pool(self) -> ClientPool:
@@ -294,7 +301,7 @@ class EntityPrimaryEmailProvider(ResourceProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         decision = diff_props(olds, news)
         if not decision.replaces and olds.get("organization_id") and olds.get("resolved_entity_id"):
-            CLAIMS.claim(olds["organization_id"], olds["resolved_entity_id"], self._label(olds))  # it stays there
+            self.claims.claim(olds["organization_id"], olds["resolved_entity_id"], self._label(olds))  # it stays there
         return DiffResult(
             changes=decision.changes,
             replaces=list(decision.replaces),
@@ -306,7 +313,7 @@ class EntityPrimaryEmailProvider(ResourceProvider):
         deadline = self._deadline(props)
         ref = EntityRef.parse(props["entity_id"])
         entity = self._resolve(wm, ref, deadline)
-        CLAIMS.claim(wm.organization_id, entity)
+        self.claims.claim(wm.organization_id, entity)
         journal = self.settings.journal
         original = entity.email
         if _same(original, props["email"]):
@@ -394,7 +401,7 @@ class EntityPrimaryEmailProvider(ResourceProvider):
                 return ReadResult("", {})
             raise
         self._recorded(props)
-        CLAIMS.claim(props["organization_id"], props["resolved_entity_id"], self._label(props))
+        self.claims.claim(props["organization_id"], props["resolved_entity_id"], self._label(props))
         wm = self._workmail(props)
         deadline = self._deadline(props)
         try:

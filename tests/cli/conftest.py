@@ -25,28 +25,12 @@ from workmail_emulator import Emulator, running
 
 from ..aws_env import isolate_aws
 from ..pulumi_cli import REPO, pulumi_cli
+from ..seeds import acme, seed
 
 ORG = "m-0123456789abcdef0123456789abcdef"
 KEY_ID = "AKIDCLITESTS"
 SECRET = "cli-tests-secret-key"
-SEED: dict[str, Any] = {
-    "organizations": [
-        {
-            "id": ORG,
-            "alias": "demo",
-            "domains": [
-                {"name": "example.com", "verified": True},
-                {"name": "new.example", "verified": True},
-                {"name": "old.example", "verified": True},
-            ],
-            "users": [
-                {"name": "alice", "email": "alice@example.com", "aliases": ["al@example.com"]},
-                {"name": "bob", "email": "bob@example.com"},
-            ],
-            "groups": [{"name": "sales", "email": "sales@example.com"}],
-        }
-    ]
-}
+SEED: dict[str, Any] = seed(acme("demo", ORG))
 
 
 @dataclass

@@ -18,6 +18,8 @@ from pulumi_workmail.provider import EntityPrimaryEmailProvider
 from pulumi_workmail.testing import ProviderError, ProviderServer, serialize_provider
 from workmail_emulator import Emulator, running
 
+from ..seeds import acme, seed
+
 REPO = Path(__file__).resolve().parents[2]
 URN = "urn:pulumi:dev::quickstart::pulumi-python:dynamic/workmail:EntityPrimaryEmail::alice-primary"
 SECRETS = {
@@ -25,18 +27,7 @@ SECRETS = {
     "AWS_SECRET_ACCESS_KEY": "s3cr3t-Value-That-Must-Not-Leak",
     "AWS_SESSION_TOKEN": "session-Token-That-Must-Not-Leak",
 }
-SEED = {
-    "organizations": [
-        {
-            "alias": "acme",
-            "domains": [{"name": "example.com", "verified": True}, {"name": "new.example", "verified": True}],
-            "users": [
-                {"name": "alice", "email": "alice@example.com", "aliases": ["al@example.com"]},
-                {"name": "bob", "email": "bob@example.com"},
-            ],
-        }
-    ]
-}
+SEED = seed(acme())
 
 
 @pytest.fixture(scope="module")

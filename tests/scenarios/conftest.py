@@ -17,30 +17,17 @@ from pulumi_workmail.testing._automation import AutomationStack
 from workmail_emulator import Emulator, running
 
 from ..pulumi_cli import pulumi_cli
+from ..seeds import acme, seed
 
 REPO = Path(__file__).resolve().parents[2]
-SEED = {
-    "organizations": [
-        {
-            "alias": "acme",
-            "domains": [
-                {"name": "example.com", "verified": True},
-                {"name": "new.example", "verified": True},
-                {"name": "old.example", "verified": True},
-            ],
-            "users": [
-                {"name": "alice", "email": "alice@example.com", "aliases": ["al@example.com"]},
-                {"name": "bob", "email": "bob@example.com"},
-            ],
-            "groups": [{"name": "sales", "email": "sales@example.com"}],
-        },
-        {
-            "alias": "globex",
-            "domains": [{"name": "new.example2", "verified": True}],
-            "users": [{"name": "alice", "email": "alice@globex.awsapps.com"}],
-        },
-    ]
-}
+SEED = seed(
+    acme(),
+    {
+        "alias": "globex",
+        "domains": [{"name": "new.example2", "verified": True}],
+        "users": [{"name": "alice", "email": "alice@globex.awsapps.com"}],
+    },
+)
 
 
 class Scenario:
