@@ -95,8 +95,8 @@ MESSAGES: Mapping[str, Rule] = {
         "address or a name of a user, group or resource) and whether it was deleted."
     ),
     Code.ENTITY_STATE: Rule(
-        "{entity} in organization {org} is not enabled for WorkMail; register it to WorkMail (RegisterToWorkMail "
-        "or the console) before managing its primary address.",
+        "{entity} in organization {org} is not enabled for WorkMail{state}; register it to WorkMail "
+        "(RegisterToWorkMail or the console) before managing its primary address.",
         retryable=True,
     ),
     Code.MAIL_DOMAIN_NOT_FOUND: Rule(
@@ -293,6 +293,7 @@ def _client_error(error: ClientError, ctx: Context) -> WorkMailProviderError:
         "region": ctx.region,
         "operation": ctx.operation,
         "domain": domain or "of the address",
+        "state": "",
         "tries": f"{attempts} attempt{'s' if attempts != 1 else ''}",
     }
     rule = MESSAGES.get(code)

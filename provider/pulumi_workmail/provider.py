@@ -240,7 +240,8 @@ class EntityPrimaryEmailProvider(ResourceProvider):
             if entity.state is EntityState.DELETED:
                 raise problem(Code.ENTITY_DELETED, entity=entity.label(), org=wm.organization_id)
             if not entity.enabled:
-                raise problem(Code.ENTITY_STATE, entity=entity.label(), org=wm.organization_id)
+                state = f" (it is {entity.state})" if entity.state else ""
+                raise problem(Code.ENTITY_STATE, entity=entity.label(), org=wm.organization_id, state=state)
             return entity
 
         return deadline.retry(attempt, lambda e: _transient(e, ref.id_shaped))
