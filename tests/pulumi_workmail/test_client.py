@@ -100,7 +100,7 @@ def test_many_creates_resolve_from_a_listing(big_org: Emulator, wm: WorkMail, ho
         "id": ids,
     }[how]
     with ThreadPoolExecutor(4) as pool:
-        found = list(pool.map(wm.find, identifiers))
+        found = list(pool.map(lambda i: wm.find(EntityRef.parse(i)), identifiers))
     assert [e.id for e in found] == ids
     assert [e.email for e in found] == [f"u{i:03d}@example.com" for i in range(USERS)]
     calls = _calls(big_org)
