@@ -116,8 +116,6 @@ class Claims:
             raise problem(Code.DUPLICATE_ENTITY, entity=what, org=organization_id, owner=owner.rsplit("::", 1)[-1])
 
 
-
-
 class Deadline:
     """A bounded wait with exponential backoff, for WorkMail's eventual consistency."""
 
