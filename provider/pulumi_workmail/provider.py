@@ -19,6 +19,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pulumi.dynamic import (
@@ -37,7 +38,7 @@ from .client import WorkMail
 from .clients import ClientPool
 from .diff import diff_props
 from .errors import WorkMailProviderError, one_line, problem, restore_failed
-from .settings import Settings
+from .settings import Settings, StackConfig
 from .terms import CONSISTENCY_CODES, GONE_CODES, Code, EntityState, EntityType, LiveEntity
 from .validation import (
     DEFAULT_ON_DELETE,
@@ -168,6 +169,23 @@ class Deadline:
                     )
 
 
+@dataclass(frozen=True)
+class _Process:
+    """What one provider process keeps: its settings, its clients and the claims of this deployment."""
+
+    settings: Settings
+    pool: ClientPool
+    claims: Claims
+
+    @classmethod
+    def load(cls, config: StackConfig) -> _Process:
+        settings = Settings.load(config, warn=warn)
+        return cls(settings, ClientPool(settings.endpoint), Claims())
+
+
+_FIRST_USE = threading.Lock()
+
+
 class EntityPrimaryEmailProvider(ResourceProvider):
     """Sets an entity's primary address in place with UpdatePrimaryEmailAddress."""
 
@@ -175,33 +193,32 @@ class EntityPrimaryEmailProvider(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         # Set after unpickling in the provider process, so never persisted in state.
-        self._settings = Settings.load(req.config, warn=warn)
-        self._pool = ClientPool(self._settings.endpoint)
+        self._process = _Process.load(req.config)
+
+    def _state(self) -> _Process:
+        """From ``configure``; where nothing configured the provider (it is used directly), from the
+        environment at its first call, once even when worker threads make their first calls together."""
+        process: _Process | None = getattr(self, "_process", None)
+        if process is None:
+            with _FIRST_USE:
+                process = getattr(self, "_process", None)
+                if process is None:
+                    process = self._process = _Process.load({})
+        return process
 
     @property
     def settings(self) -> Settings:
-        """From ``configure``; where nothing configured the provider (it is used directly), from the
-        environment at its first call."""
-        settings: Settings | None = getattr(self, "_settings", None)
-        if settings is None:
-            settings = self._settings = Settings.load({}, warn=warn)
-        return settings
-
-    @property
-    def claims(self) -> Claims:
-        """Which resource of this deployment manages which entity (one provider instance per process)."""
-        claims: Claims | None = getattr(self, "_claims", None)
-        if claims is None:
-            claims = self._claims = Claims()
-        return claims
+        return self._state().settings
 
     @property
     def pool(self) -> ClientPool:
         """This process's clients (the engine unpickles one provider per process)."""
-        pool: ClientPool | None = getattr(self, "_pool", None)
-        if pool is None:
-            pool = self._pool = ClientPool(self.settings.endpoint)
-        return pool
+        return self._state().pool
+
+    @property
+    def claims(self) -> Claims:
+        """Which resource of this deployment manages which entity."""
+        return self._state().claims
 
     # ----------------------------------------------------------- helpers
 

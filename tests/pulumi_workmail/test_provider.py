@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -1176,3 +1177,23 @@ def test_a_wait_says_what_it_waits_for_and_its_end_names_wait_timeout_seconds(
     notes = [line for line in capsys.readouterr().out.splitlines() if line.startswith("info: waiting for WorkMail")]
     assert notes, "the wait said what it was waiting for"
     assert all("of wait_timeout_seconds=2.5 s" in note and typo in note for note in notes), notes
+
+
+def test_worker_threads_making_their_first_calls_together_share_one_process_state(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unconfigured (used directly), the provider builds its settings, clients and claims at the first
+    call; two threads racing there must not get two sets, or a duplicate claim could go unseen."""
+    from pulumi_workmail import provider as provider_module
+
+    real_load = provider_module._Process.load
+
+    def slow_load(config: Any) -> Any:
+        time.sleep(0.05)  # widen the window in which a second thread could build its own
+        return real_load(config)
+
+    monkeypatch.setattr(provider_module._Process, "load", staticmethod(slow_load))
+    fresh = provider_module.EntityPrimaryEmailProvider()
+    with ThreadPoolExecutor(8) as pool:
+        seen = set(map(id, pool.map(lambda _: fresh.claims, range(8))))
+    assert len(seen) == 1
