@@ -1,8 +1,8 @@
 """Authentication: a request without a SigV4 ``Authorization`` header is refused with 403.
 
-The emulator checks that a SigV4 ``Authorization`` header is present and,
-when access keys are configured, that its access key id is one of them.
-It does NOT verify signatures; test_signature_is_not_verified documents that.
+The emulator checks that a SigV4 ``Authorization`` header is present and, when access keys are
+configured (``--access-key``), that its access key id is one of them. In that mode it does not verify
+signatures (test_signature_is_not_verified); ``--credentials`` does, tested in test_sigv4.py.
 """
 
 from __future__ import annotations
