@@ -20,7 +20,6 @@ from .validation import EntityRef
 if TYPE_CHECKING:
     pass
 
-ENTITY_NOT_FOUND = Code.ENTITY_NOT_FOUND
 USER, GROUP, RESOURCE = EntityType.USER, EntityType.GROUP, EntityType.RESOURCE
 # The id member of each type's Describe answer.
 ID_MEMBER = {USER: "UserId", GROUP: "GroupId", RESOURCE: "ResourceId"}
@@ -188,7 +187,7 @@ class WorkMail:
             try:
                 return self.describe(entity_type, identifier)
             except WorkMailProviderError as error:
-                if error.code != ENTITY_NOT_FOUND:
+                if error.code != Code.ENTITY_NOT_FOUND:
                     raise
         raise problem(
             Code.ENTITY_NOT_FOUND,
