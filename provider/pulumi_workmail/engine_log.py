@@ -61,12 +61,13 @@ def warning(message: str) -> bool:
     return _log(message, warning=True, frame=sys._getframe(1))
 
 
-def info(message: str) -> bool:
-    """A passing (ephemeral) note on the current resource's row, such as what a wait is waiting for."""
-    return _log(message, warning=False, frame=sys._getframe(1))
+def info(message: str, *, ephemeral: bool = True) -> bool:
+    """A note on the current resource: passing (ephemeral) on its row, such as what a wait is waiting for,
+    or kept and listed under the resource when ``ephemeral`` is False."""
+    return _log(message, warning=False, frame=sys._getframe(1), ephemeral=ephemeral)
 
 
-def _log(message: str, *, warning: bool, frame: FrameType) -> bool:
+def _log(message: str, *, warning: bool, frame: FrameType, ephemeral: bool = True) -> bool:
     stub = _engine()
     if stub is None:
         return False
@@ -76,7 +77,7 @@ def _log(message: str, *, warning: bool, frame: FrameType) -> bool:
         severity=engine_pb2.WARNING if warning else engine_pb2.INFO,
         message=message,
         urn=current_urn(frame),
-        ephemeral=not warning,
+        ephemeral=ephemeral and not warning,
     )
     try:
         stub.Log(request, timeout=_TIMEOUT_SECONDS)

@@ -173,7 +173,7 @@ MESSAGES: Mapping[str, Rule] = {
     ),
     Code.DUPLICATE_ENTITY: Rule(
         "{entity} in organization {org} is already managed by the resource '{owner}' of this stack; declare one "
-        "EntityPrimaryEmail per entity (by id, email or name), or two would undo each other's address on every run."
+        "{resource} per entity (by id, email or name), or two would undo each other's changes on every run."
     ),
     Code.INCOMPLETE_STATE: Rule(
         "The stack's state of this resource has no {field}, and its id {id!r} names none (expected "

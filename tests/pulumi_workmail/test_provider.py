@@ -1186,13 +1186,13 @@ def test_worker_threads_making_their_first_calls_together_share_one_process_stat
     call; two threads racing there must not get two sets, or a duplicate claim could go unseen."""
     from pulumi_workmail import provider as provider_module
 
-    real_load = provider_module._Process.load
+    real_load = provider_module.Process.load
 
-    def slow_load(config: Any) -> Any:
+    def slow_load(config: Any, resource_type: str) -> Any:
         time.sleep(0.05)  # widen the window in which a second thread could build its own
-        return real_load(config)
+        return real_load(config, resource_type)
 
-    monkeypatch.setattr(provider_module._Process, "load", staticmethod(slow_load))
+    monkeypatch.setattr(provider_module.Process, "load", staticmethod(slow_load))
     fresh = provider_module.EntityPrimaryEmailProvider()
     with ThreadPoolExecutor(8) as pool:
         seen = set(map(id, pool.map(lambda _: fresh.claims, range(8))))

@@ -1,0 +1,231 @@
+"""What both providers share: their process state (settings, clients, claims), bounded waits, and
+warnings on the resource being worked on.
+
+The engine's dynamic-provider server keeps one provider object per provider class for the whole
+deployment, so each class's object owns its ``Process``, built from the stack config at ``configure``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pulumi.dynamic import ConfigureRequest, ResourceProvider
+
+from . import engine_log
+from .client import WorkMail
+from .clients import ClientPool
+from .errors import WorkMailProviderError, one_line, problem
+from .settings import Settings, StackConfig
+from .terms import CONSISTENCY_CODES, Code, EntityState, LiveEntity
+from .validation import DEFAULT_WAIT_TIMEOUT_SECONDS, EntityRef
+
+T = TypeVar("T")
+
+
+def same(a: str | None, b: str | None) -> bool:
+    return (a or "").lower() == (b or "").lower()
+
+
+def transient(error: WorkMailProviderError, id_given: bool = False) -> bool:
+    """Worth another try within the wait: WorkMail catching up, or throttling, 5xx and dropped connections
+    that outlasted botocore's own retries."""
+    return error.retryable or error.code in CONSISTENCY_CODES or (id_given and error.code == Code.ENTITY_NOT_FOUND)
+
+
+PROGRESS_EVERY_SECONDS = 10.0
+
+
+def progress(message: str) -> None:
+    """A passing note of what the provider waits for: shown on the resource's row by the CLI (the engine's
+    Log service, ephemeral), printed where no engine started the provider."""
+    message = one_line(message)
+    if not engine_log.info(message):
+        print(f"info: {message}", flush=True)
+
+
+def note(message: str) -> None:
+    """A note the reader of a preview or an update should keep (the CLI lists it under the resource);
+    printed where no engine started the provider."""
+    message = one_line(message)
+    if not engine_log.info(message, ephemeral=False):
+        print(f"info: {message}", flush=True)
+
+
+def warn(message: str) -> None:
+    """A warning of the resource being worked on, through the engine's Log service where the engine
+    started this process (the CLI counts it and shows it under that resource); printed otherwise."""
+    message = one_line(message)
+    if not engine_log.warning(message):
+        print(f"warning: {message}", flush=True)
+
+
+class Claims:
+    """Which resource manages which entity, as far as this provider process has seen (one deployment).
+
+    Two resources on one entity (say one by name, one by email) would each set their own address and
+    undo the other's on every later run. The engine sends every resource's calls to one provider
+    process, so the second to claim an entity, at its create (before its write), diff or refresh, fails
+    naming the first. Calls without a URN (the provider used directly) are not tracked.
+    """
+
+    def __init__(self, resource_type: str = "EntityPrimaryEmail") -> None:
+        self.resource_type = resource_type
+        self._lock = threading.Lock()
+        self._owners: dict[tuple[str, str], str] = {}
+
+    def claim(self, organization_id: str, entity: LiveEntity | str, label: str = "") -> None:
+        urn = engine_log.current_urn()
+        if not urn:
+            return
+        entity_id = entity.id if isinstance(entity, LiveEntity) else entity
+        key = (organization_id.lower(), entity_id.lower())
+        with self._lock:
+            owner = self._owners.setdefault(key, urn)
+        if owner != urn:
+            what = entity.label() if isinstance(entity, LiveEntity) else label or f"entity {entity_id}"
+            raise problem(
+                Code.DUPLICATE_ENTITY,
+                entity=what,
+                org=organization_id,
+                owner=owner.rsplit("::", 1)[-1],
+                resource=self.resource_type,
+            )
+
+
+class Deadline:
+    """A bounded wait with exponential backoff, for WorkMail's eventual consistency."""
+
+    def __init__(self, seconds: float, *, first: float, sleep: Callable[[float], None] = time.sleep):
+        self.end = time.monotonic() + seconds
+        self.seconds = seconds
+        self.first = first
+        self.delay = self.first
+        self.sleep = sleep
+
+    def restart_backoff(self) -> None:
+        """A new phase (e.g. the read-back after waiting for the entity) polls quickly again."""
+        self.delay = self.first
+
+    def pause(self) -> bool:
+        """Sleep before the next try; False once the wait is used up."""
+        left = self.end - time.monotonic()
+        if left <= 0:
+            return False
+        self.sleep(min(self.delay, left))
+        self.delay = min(self.delay * 2, 10.0)
+        return True
+
+    def retry(self, attempt: Callable[[], T], retry_on: Callable[[WorkMailProviderError], bool]) -> T:
+        """``attempt`` until it succeeds, fails for good, or the wait is used up. A wait says what it waits
+        for as it goes (about every 10 s), and one that ran out says so, naming the setting."""
+        started = last_note = time.monotonic()
+        every = min(PROGRESS_EVERY_SECONDS, max(1.0, self.seconds / 4))
+        while True:
+            try:
+                return attempt()
+            except WorkMailProviderError as error:
+                if not retry_on(error):
+                    raise
+                if not self.pause():
+                    if time.monotonic() - started < 1.0:
+                        raise
+                    raise WorkMailProviderError(
+                        f"{error.message.rstrip('.')}; still so after waiting wait_timeout_seconds={self.seconds:g} s "
+                        "(raise it on the resource if WorkMail needs longer).",
+                        code=error.code,
+                        retryable=error.retryable,
+                    ) from None
+                now = time.monotonic()
+                if now - last_note >= every:
+                    last_note = now
+                    progress(
+                        f"waiting for WorkMail ({now - started:.0f} of wait_timeout_seconds={self.seconds:g} s): "
+                        f"{error.message}"
+                    )
+
+
+@dataclass(frozen=True)
+class Process:
+    """What one provider process keeps: its settings, its clients and the claims of this deployment."""
+
+    settings: Settings
+    pool: ClientPool
+    claims: Claims
+
+    @classmethod
+    def load(cls, config: StackConfig, resource_type: str = "EntityPrimaryEmail") -> Process:
+        settings = Settings.load(config, warn=warn)
+        return cls(settings, ClientPool(settings.endpoint), Claims(resource_type))
+
+
+FIRST_USE = threading.Lock()
+
+
+class WorkMailResourceProvider(ResourceProvider):
+    """The parts of a provider that do not depend on what it manages."""
+
+    serialize_as_secret_always = True
+    # How messages name the resource type, e.g. in a claim refused for a second resource on one entity.
+    resource_type = "EntityPrimaryEmail"
+
+    def configure(self, req: ConfigureRequest) -> None:
+        # Set after unpickling in the provider process, so never persisted in state.
+        self._process = Process.load(req.config, self.resource_type)
+
+    def _state(self) -> Process:
+        """From ``configure``; where nothing configured the provider (it is used directly), from the
+        environment at its first call, once even when worker threads make their first calls together."""
+        process: Process | None = getattr(self, "_process", None)
+        if process is None:
+            with FIRST_USE:
+                process = getattr(self, "_process", None)
+                if process is None:
+                    process = self._process = Process.load({}, self.resource_type)
+        return process
+
+    @property
+    def settings(self) -> Settings:
+        return self._state().settings
+
+    @property
+    def pool(self) -> ClientPool:
+        """This process's clients (the engine unpickles one provider per process)."""
+        return self._state().pool
+
+    @property
+    def claims(self) -> Claims:
+        """Which resource of this deployment manages which entity."""
+        return self._state().claims
+
+    # ----------------------------------------------------------- helpers
+
+    def _workmail(self, props: Mapping[str, Any]) -> WorkMail:
+        # pulumi-aws's order: the resource, the stack's aws:region, AWS_REGION, then boto3's own chain
+        # (AWS_DEFAULT_REGION, the profile's region).
+        settings = self.settings
+        region = props.get("region") or settings.region
+        return WorkMail.connect(
+            self.pool, props["organization_id"], region, settings.profile, batch_reads=settings.batch_reads
+        )
+
+    def _deadline(self, props: Mapping[str, Any]) -> Deadline:
+        seconds = float(props.get("wait_timeout_seconds", DEFAULT_WAIT_TIMEOUT_SECONDS))
+        return Deadline(seconds, first=self.settings.poll_seconds)
+
+    def _resolve(self, wm: WorkMail, ref: EntityRef, deadline: Deadline) -> LiveEntity:
+        """Find the entity and wait (bounded) until it is enabled, as one created moments ago may not be."""
+
+        def attempt() -> LiveEntity:
+            entity = wm.find(ref)
+            if entity.state is EntityState.DELETED:
+                raise problem(Code.ENTITY_DELETED, entity=entity.label(), org=wm.organization_id)
+            if not entity.enabled:
+                state = f" (it is {entity.state})" if entity.state else ""
+                raise problem(Code.ENTITY_STATE, entity=entity.label(), org=wm.organization_id, state=state)
+            return entity
+
+        return deadline.retry(attempt, lambda e: transient(e, ref.id_shaped))
