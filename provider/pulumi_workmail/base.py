@@ -20,7 +20,7 @@ from .client import WorkMail
 from .clients import ClientPool
 from .errors import WorkMailProviderError, one_line, problem
 from .settings import Settings, StackConfig
-from .terms import CONSISTENCY_CODES, Code, EntityState, LiveEntity
+from .terms import CONSISTENCY_CODES, Code, EntityState, EntityType, LiveEntity
 from .validation import DEFAULT_WAIT_TIMEOUT_SECONDS, EntityRef
 
 T = TypeVar("T")
@@ -94,6 +94,44 @@ class Claims:
                 owner=owner.rsplit("::", 1)[-1],
                 resource=self.resource_type,
             )
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """What one ``EntityAliases`` resource declares for its entity."""
+
+    owner: str  # the resource's name
+    aliases: tuple[str, ...]
+    exclusive: bool
+
+
+class DeclaredAliases:
+    """The aliases this deployment's ``EntityAliases`` resources declare, by entity, for
+    ``EntityPrimaryEmail`` on the same entity.
+
+    An ``EntityPrimaryEmail`` that runs after the entity's ``EntityAliases`` (the program made it depend
+    on that one, or declared no order) reads it here: it refuses a primary declared as an alias, and
+    removes the old primary that its swap turned into an alias an exclusive list does not declare, so
+    one ``up`` converges in either order. This is process-wide because the two resource types have
+    provider objects of their own in the one provider process of a deployment.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._declared: dict[tuple[str, str], Declaration] = {}
+
+    def declare(self, organization_id: str, entity_id: str, declaration: Declaration) -> None:
+        if not engine_log.current_urn():
+            return  # the provider used directly, outside a deployment
+        with self._lock:
+            self._declared[(organization_id.lower(), entity_id.lower())] = declaration
+
+    def of(self, organization_id: str, entity_id: str) -> Declaration | None:
+        with self._lock:
+            return self._declared.get((organization_id.lower(), entity_id.lower()))
+
+
+DECLARED_ALIASES = DeclaredAliases()
 
 
 class Deadline:
@@ -229,3 +267,30 @@ class WorkMailResourceProvider(ResourceProvider):
             return entity
 
         return deadline.retry(attempt, lambda e: transient(e, ref.id_shaped))
+
+    @staticmethod
+    def _label(props: Mapping[str, Any]) -> str:
+        """How messages name the recorded entity, whose type the state may lack."""
+        kind = str(props.get("entity_type") or "entity").lower()
+        return f"{kind} {props.get('entity_name') or ''} ({props['resolved_entity_id']})"
+
+    def _complete(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any]:
+        """A resource's recorded outputs with what an older version or a hand edit of the state left out
+        filled in: the organization and entity from the id ``<organization_id>/<entity id>``, the type and
+        name from WorkMail. What cannot be filled fails with one line naming the field."""
+        filled = dict(props)
+        organization, _, entity_id = (id_ or "").partition("/")
+        if not organization.startswith("m-") or not entity_id:
+            organization = entity_id = ""  # not an id this provider made
+        for field_name, value in (("organization_id", organization), ("resolved_entity_id", entity_id)):
+            if not filled.get(field_name):
+                if not value:
+                    raise problem(Code.INCOMPLETE_STATE, field=field_name, id=id_)
+                filled[field_name] = value
+        if filled.get("entity_type") not in EntityType.__members__:  # missing, or edited into nonsense
+            wm = self._workmail(filled)
+            ref = EntityRef.parse(filled["resolved_entity_id"])
+            live = self._deadline(filled).retry(lambda: wm.find(ref), transient)
+            filled["entity_type"] = live.type.value
+            filled.setdefault("entity_name", live.name)
+        return filled

@@ -198,14 +198,20 @@ class WorkMail:
 
     def aliases(self, entity: LiveEntity) -> set[str]:
         """The entity's aliases, lower-cased (ListAliases, every page)."""
+        return {alias.lower() for alias in self.list_aliases(entity)}
+
+    def list_aliases(self, entity: LiveEntity) -> list[str]:
+        """The entity's aliases as WorkMail spells them (ListAliases, every page), without its primary even
+        where a listing includes it."""
         ctx = self.context(f"list the aliases of {entity.label()}", entity.label())
-        found: set[str] = set()
+        found: list[str] = []
         for page in self._pages("list_aliases", ctx, EntityId=entity.id):
             aliases = page.get("Aliases", [])
-            if not isinstance(aliases, list):
-                raise self._malformed("ListAliases", "its Aliases is not a list")
-            found.update(str(alias).lower() for alias in aliases)
-        return found
+            if not isinstance(aliases, list) or not all(_address_like(alias) for alias in aliases):
+                raise self._malformed("ListAliases", "its Aliases is not a list of addresses")
+            found.extend(aliases)
+        primary = (entity.email or "").lower()
+        return [alias for alias in found if alias.lower() != primary]
 
     def set_primary(self, entity: LiveEntity, email: str) -> None:
         ctx = self.context(f"set the primary address of {entity.label()} to {email}", entity.label(), email)
@@ -217,10 +223,22 @@ class WorkMail:
             lambda: client.update_primary_email_address(OrganizationId=org, EntityId=entity.id, Email=email),
         )
 
-    def in_use_error(self, entity: LiveEntity, email: str) -> WorkMailProviderError:
+    def create_alias(self, entity: LiveEntity, alias: str) -> None:
+        ctx = self.context(f"add the alias {alias} to {entity.label()}", entity.label(), alias)
+        org, client = self.organization_id, self.client
+        self._call("CreateAlias", ctx, lambda: client.create_alias(OrganizationId=org, EntityId=entity.id, Alias=alias))
+
+    def delete_alias(self, entity: LiveEntity, alias: str) -> None:
+        ctx = self.context(f"remove the alias {alias} from {entity.label()}", entity.label(), alias)
+        org, client = self.organization_id, self.client
+        self._call("DeleteAlias", ctx, lambda: client.delete_alias(OrganizationId=org, EntityId=entity.id, Alias=alias))
+
+    def in_use_error(
+        self, entity: LiveEntity, email: str, operation: str = "set the primary address"
+    ) -> WorkMailProviderError:
         """The message for an address held elsewhere, naming its holder (one DescribeEntity call)."""
         owner, primary = self.owner_of(email)
-        ctx = self.context("set the primary address", entity.label(), email, owner)
+        ctx = self.context(operation, entity.label(), email, owner)
         return email_in_use(dataclasses.replace(ctx, owner_primary=primary))
 
     def owner_of(self, email: str) -> tuple[str, bool | None]:

@@ -1,4 +1,4 @@
-"""Pure diff logic for the ``EntityPrimaryEmail`` dynamic provider.
+"""Pure diff logic for the ``EntityPrimaryEmail`` and ``EntityAliases`` dynamic providers.
 
 Python dynamic providers cannot send a detailed diff, so this decides only whether anything changed and
 which properties force a replacement. ``olds`` are the previous OUTPUTS (inputs plus output-only keys,
@@ -13,7 +13,7 @@ from typing import Any
 
 from .validation import DEFAULT_ON_DELETE, DEFAULT_WAIT_TIMEOUT_SECONDS, is_unknown
 
-__all__ = ["REPLACE_PROPERTIES", "DiffDecision", "diff_props"]
+__all__ = ["REPLACE_PROPERTIES", "DiffDecision", "diff_alias_props", "diff_props"]
 
 # Moving to another organization, region or entity means managing a different address slot.
 REPLACE_PROPERTIES = ("organization_id", "region", "entity_id")
@@ -22,7 +22,9 @@ _COMPARED = (*REPLACE_PROPERTIES, "email", "on_delete", "wait_timeout_seconds")
 _DEFAULTS: dict[str, object] = {
     "on_delete": DEFAULT_ON_DELETE,
     "wait_timeout_seconds": DEFAULT_WAIT_TIMEOUT_SECONDS,
+    "exclusive": False,
 }
+_ALIAS_COMPARED = (*REPLACE_PROPERTIES, "aliases", "exclusive", "on_delete", "wait_timeout_seconds")
 # Old output keys that may name the entity: its id, name, live address or original address.
 _ENTITY_ALIASES = ("entity_id", "resolved_entity_id", "entity_name", "email", "original_email")
 
@@ -61,15 +63,35 @@ def diff_props(olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffDecision
       email is an update with no WorkMail call, so the stored input follows the program.
     - An unknown (preview) value counts as changed, and replaces if the property is a replace key.
     """
+    return _decide(olds, news, _COMPARED)
+
+
+def diff_alias_props(olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffDecision:
+    """``diff_props`` for ``EntityAliases``: ``aliases`` is compared as a set of addresses without regard to
+    case or order (the old outputs hold the aliases the last up or refresh saw)."""
+    return _decide(olds, news, _ALIAS_COMPARED)
+
+
+def _same_addresses(old: object, new: object) -> bool:
+    if not isinstance(old, (list, tuple)) or not isinstance(new, (list, tuple)):
+        return False
+    if any(not isinstance(a, str) for a in (*old, *new)):  # an unknown entry (preview)
+        return False
+    return {a.lower() for a in old} == {a.lower() for a in new}
+
+
+def _decide(olds: Mapping[str, Any], news: Mapping[str, Any], compared: tuple[str, ...]) -> DiffDecision:
     changed: list[str] = []
     replaces: list[str] = []
-    for name in _COMPARED:
+    for name in compared:
         new, old = news.get(name), olds.get(name)
         replace = name in REPLACE_PROPERTIES
         if is_unknown(new):
             differs = True
         elif name == "email":
             differs = _fold(new) is None or _fold(new) != _fold(old)
+        elif name == "aliases":
+            differs = not _same_addresses(old, new)
         elif name in _DEFAULTS:
             differs = (_DEFAULTS[name] if old is None else old) != (_DEFAULTS[name] if new is None else new)
         else:

@@ -96,7 +96,7 @@ MESSAGES: Mapping[str, Rule] = {
     ),
     Code.ENTITY_STATE: Rule(
         "{entity} in organization {org} is not enabled for WorkMail{state}; register it to WorkMail "
-        "(RegisterToWorkMail or the console) before managing its primary address.",
+        "(RegisterToWorkMail or the console) before managing its addresses.",
         retryable=True,
     ),
     Code.MAIL_DOMAIN_NOT_FOUND: Rule(
@@ -180,6 +180,20 @@ MESSAGES: Mapping[str, Rule] = {
         "<organization_id>/<entity id>). Remove it from the state with `pulumi state delete <urn>` and run "
         "`pulumi up`: the create adopts the entity as it is."
     ),
+    Code.ALIAS_IS_PRIMARY: Rule(
+        "{alias} is the primary address of {entity} in organization {org}, and a primary address is never also an "
+        "alias; nothing was changed. Remove it from aliases (to change the primary, use EntityPrimaryEmail, and "
+        "give this resource depends_on=[that resource])."
+    ),
+    Code.ALIAS_LIMIT: Rule(
+        "{entity} in organization {org} would have {count} aliases ({live} now, {add} to add, {remove} to remove), "
+        "more than the {limit} WorkMail allows an entity; nothing was changed. Declare fewer aliases, or remove "
+        "undeclared ones (exclusive=True does)."
+    ),
+    Code.DECLARED_AS_ALIAS: Rule(
+        "{email} is declared as an alias of {entity} by the EntityAliases resource '{owner}' of this stack, so it "
+        "cannot also be its primary address; nothing was changed. Remove it from that resource's aliases."
+    ),
     Code.INVALID_CONFIGURATION: Rule("{variable} is {value!r}; {expected}, or unset it."),
     Code.PAGINATION: Rule(
         "WorkMail kept answering {api} with more pages after {pages} while trying to {operation}; check "
@@ -210,6 +224,15 @@ def restore_failed(entity: str, original: str, cause: WorkMailProviderError) -> 
     return WorkMailProviderError(
         f"Could not restore {entity}'s original primary address {original}: {cause.message} To drop this resource "
         'without touching WorkMail, set on_delete="retain", run `pulumi up`, then delete it again.',
+        code=cause.code,
+    )
+
+
+def undo_failed(entity: str, cause: WorkMailProviderError) -> WorkMailProviderError:
+    """A delete that could not put an entity's aliases back as they were before the resource."""
+    return WorkMailProviderError(
+        f"Could not put the aliases of {entity} back as they were: {cause.message} To drop this resource without "
+        'touching WorkMail, set on_delete="retain", run `pulumi up`, then delete it again.',
         code=cause.code,
     )
 

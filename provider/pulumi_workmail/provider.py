@@ -29,7 +29,8 @@ from pulumi.dynamic import (
 )
 
 from . import _sdk
-from .base import FIRST_USE, Deadline, Process, WorkMailResourceProvider, same, transient, warn
+from .alias_plan import contains
+from .base import DECLARED_ALIASES, FIRST_USE, Deadline, Process, WorkMailResourceProvider, note, same, transient, warn
 from .client import WorkMail
 from .diff import diff_props
 from .errors import WorkMailProviderError, problem, restore_failed
@@ -96,7 +97,14 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
         self, wm: WorkMail, entity: LiveEntity, email: str, deadline: Deadline, *, id_given: bool
     ) -> LiveEntity:
         """Write, then read back until WorkMail shows the change; a failed read-back never undoes a write."""
+        declared = DECLARED_ALIASES.of(wm.organization_id, entity.id)
+        if declared is not None and contains(declared.aliases, email):
+            raise problem(Code.DECLARED_AS_ALIAS, email=email, entity=entity.label(), owner=declared.owner)
         self._write(wm, entity, email, deadline, id_given=id_given)
+        old = entity.email
+        undeclared = declared is not None and declared.exclusive and not contains(declared.aliases, old)
+        if declared is not None and undeclared and old and not same(old, email):
+            self._drop_undeclared(wm, entity, old, declared.owner)
         deadline.restart_backoff()
         assumed = entity.with_primary(email)
         while True:
@@ -116,6 +124,23 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
                     f"{live.email} after {deadline.seconds:g} s; run `pulumi refresh` later to confirm."
                 )
                 return assumed
+
+    @staticmethod
+    def _drop_undeclared(wm: WorkMail, entity: LiveEntity, old: str, owner: str) -> None:
+        """The old primary, now an alias, removed when the entity's exclusive ``EntityAliases`` (which ran
+        first) does not declare it: so one ``up`` converges whichever of the two runs first."""
+        try:
+            wm.delete_alias(entity, old)
+        except WorkMailProviderError as error:
+            warn(
+                f"{entity.label()}: {old}, the previous primary, stays as an alias although the exclusive "
+                f"EntityAliases '{owner}' does not declare it ({error.message}); the next `pulumi up` removes it."
+            )
+            return
+        note(
+            f"{entity.label()}: removed {old}, the previous primary, as the exclusive EntityAliases '{owner}' "
+            "does not declare it."
+        )
 
     # ------------------------------------------------------------ engine calls
 
@@ -159,37 +184,10 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
         # killed CLI's orphaned provider finishes it). A later step on this resource shows the state has it.
         return CreateResult(f"{wm.organization_id}/{entity.id}", self._outputs(props, entity, original))
 
-    @staticmethod
-    def _label(props: Mapping[str, Any]) -> str:
-        """How messages name the recorded entity, whose type the state may lack."""
-        kind = str(props.get("entity_type") or "entity").lower()
-        return f"{kind} {props.get('entity_name') or ''} ({props['resolved_entity_id']})"
-
     def _recorded(self, props: Mapping[str, Any]) -> None:
         """An engine call with the resource's outputs: the stack holds its original, so its note can go."""
         if props.get("organization_id") and props.get("resolved_entity_id"):
             self.settings.journal.forget(props["organization_id"], props["resolved_entity_id"])
-
-    def _complete(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any]:
-        """A resource's recorded outputs with what an older version or a hand edit of the state left out
-        filled in: the organization and entity from the id ``<organization_id>/<entity id>``, the type and
-        name from WorkMail. What cannot be filled fails with one line naming the field."""
-        filled = dict(props)
-        organization, _, entity_id = (id_ or "").partition("/")
-        if not organization.startswith("m-") or not entity_id:
-            organization = entity_id = ""  # not an id this provider made
-        for field_name, value in (("organization_id", organization), ("resolved_entity_id", entity_id)):
-            if not filled.get(field_name):
-                if not value:
-                    raise problem(Code.INCOMPLETE_STATE, field=field_name, id=id_)
-                filled[field_name] = value
-        if filled.get("entity_type") not in EntityType.__members__:  # missing, or edited into nonsense
-            wm = self._workmail(filled)
-            ref = EntityRef.parse(filled["resolved_entity_id"])
-            live = self._deadline(filled).retry(lambda: wm.find(ref), transient)
-            filled["entity_type"] = live.type.value
-            filled.setdefault("entity_name", live.name)
-        return filled
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         olds = self._complete(_id, olds)

@@ -65,6 +65,9 @@ class Code(str, Enum):
     NO_CREDENTIALS = "NoCredentials"
     NO_REGION = "NoRegion"
     PROFILE_NOT_FOUND = "ProfileNotFound"
+    ALIAS_IS_PRIMARY = "AliasIsPrimary"
+    ALIAS_LIMIT = "AliasLimit"
+    DECLARED_AS_ALIAS = "DeclaredAsAlias"
 
     def __str__(self) -> str:
         return self.value

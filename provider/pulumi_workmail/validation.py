@@ -1,4 +1,4 @@
-"""Pure input checks for the ``EntityPrimaryEmail`` dynamic provider.
+"""Pure input checks for the ``EntityPrimaryEmail`` and ``EntityAliases`` dynamic providers.
 
 ``check`` runs on every preview, so everything here is offline and fast, and it never raises: a raised
 exception reaches the user as a gRPC traceback, whereas a ``CheckFailure`` is a readable error that names
@@ -19,17 +19,21 @@ from pulumi.output import Unknown
 from .terms import EntityType
 
 __all__ = [
+    "ALIAS_INPUT_PROPERTIES",
+    "ALIAS_OUTPUT_ONLY_PROPERTIES",
     "DEFAULT_ON_DELETE",
     "DEFAULT_WAIT_TIMEOUT_SECONDS",
     "EMAIL_RE",
     "ENTITY_ID_RE",
     "INPUT_PROPERTIES",
+    "MAX_ALIASES",
     "MAX_WAIT_TIMEOUT_SECONDS",
     "ON_DELETE_VALUES",
     "ORGANIZATION_ID_RE",
     "OUTPUT_ONLY_PROPERTIES",
     "REGION_RE",
     "EntityRef",
+    "check_alias_inputs",
     "check_inputs",
     "identifier_kind",
     "is_unknown",
@@ -237,6 +241,62 @@ _RULES: dict[str, tuple[Callable[[object], bool], str]] = {
     ),
 }
 _REQUIRED = ("organization_id", "entity_id", "email")
+_DEFAULTS: dict[str, object] = {"on_delete": DEFAULT_ON_DELETE, "wait_timeout_seconds": DEFAULT_WAIT_TIMEOUT_SECONDS}
+
+ALIAS_INPUT_PROPERTIES = (
+    "organization_id",
+    "entity_id",
+    "aliases",
+    "exclusive",
+    "on_delete",
+    "region",
+    "wait_timeout_seconds",
+)
+ALIAS_OUTPUT_ONLY_PROPERTIES = ("resolved_entity_id", "entity_type", "entity_name", "added_aliases", "removed_aliases")
+MAX_ALIASES = 100  # WorkMail's hard limit of aliases per entity
+_ALIAS_REQUIRED = ("organization_id", "entity_id", "aliases")
+_ALIAS_DEFAULTS: dict[str, object] = {**_DEFAULTS, "exclusive": False}
+
+
+def _aliases_problem(value: object) -> str:
+    """What is wrong with ``aliases`` ("" when nothing is); unknown entries (preview) pass."""
+    if not isinstance(value, (list, tuple)):
+        return f"aliases must be a list of addresses; got {_show(value)}"
+    if len(value) > MAX_ALIASES:
+        return f"aliases lists {len(value)} addresses; WorkMail keeps at most {MAX_ALIASES} aliases per entity"
+    seen: dict[str, int] = {}
+    for index, alias in enumerate(value):
+        if is_unknown(alias):
+            continue
+        problem = email_problem(alias)
+        if problem:
+            return f"aliases[{index}] {_show(alias)} is not an address: {problem} (e.g. alice@example.com)"
+        if not _is_email(alias):
+            return f"aliases[{index}] {_show(alias)} is not an address (e.g. alice@example.com)"
+        first = seen.setdefault(alias.lower(), index)
+        if first != index:
+            return (
+                f"aliases[{index}] {_show(alias)} repeats aliases[{first}] {_show(value[first])} (addresses are "
+                "compared without regard to case); list each alias once"
+            )
+    return ""
+
+
+def _is_exclusive(v: object) -> bool:
+    return isinstance(v, bool)
+
+
+_ALIAS_RULES: dict[str, tuple[Callable[[object], bool], str]] = {
+    **{key: rule for key, rule in _RULES.items() if key != "email"},
+    "aliases": (
+        lambda v: not _aliases_problem(v),
+        "aliases must be a list of addresses like alice@example.com (an empty list is allowed)",
+    ),
+    "exclusive": (
+        _is_exclusive,
+        "exclusive must be true (the entity has exactly these aliases) or false (other aliases are left alone)",
+    ),
+}
 
 
 def check_inputs(news: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
@@ -246,6 +306,26 @@ def check_inputs(news: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[st
     values (preview) are valid and kept as is. Never raises: anything that is not a mapping is treated
     as an empty one, so the user gets "is required" failures instead of a traceback.
     """
+    return _check(news, _RULES, _REQUIRED, _DEFAULTS, INPUT_PROPERTIES)
+
+
+def check_alias_inputs(news: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """``check_inputs`` for ``EntityAliases``; the aliases come back sorted (their order means nothing, and
+    a stable order keeps the engine's diff of the list to the addresses that changed)."""
+    inputs, failures = _check(news, _ALIAS_RULES, _ALIAS_REQUIRED, _ALIAS_DEFAULTS, ALIAS_INPUT_PROPERTIES)
+    aliases = inputs.get("aliases")
+    if isinstance(aliases, (list, tuple)) and not any(is_unknown(a) or not isinstance(a, str) for a in aliases):
+        inputs["aliases"] = sorted(aliases, key=str.lower)
+    return inputs, failures
+
+
+def _check(
+    news: Mapping[str, Any],
+    rules: Mapping[str, tuple[Callable[[object], bool], str]],
+    required: tuple[str, ...],
+    defaults: Mapping[str, object],
+    properties: tuple[str, ...],
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     inputs: dict[Any, Any]
     try:
         inputs = dict(news.items())
@@ -253,16 +333,15 @@ def check_inputs(news: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[st
         inputs = {}
     failures: list[tuple[str, str]] = []
 
-    if inputs.get("on_delete") is None:
-        inputs["on_delete"] = DEFAULT_ON_DELETE
-    if inputs.get("wait_timeout_seconds") is None:
-        inputs["wait_timeout_seconds"] = DEFAULT_WAIT_TIMEOUT_SECONDS
+    for name, default in defaults.items():
+        if inputs.get(name) is None:
+            inputs[name] = default
     if "region" in inputs and inputs["region"] is None:
         del inputs["region"]
 
-    for name in _REQUIRED:
+    for name in required:
         if inputs.get(name) is None:
-            failures.append((name, f"{name} is required: {_RULES[name][1]}"))
+            failures.append((name, f"{name} is required: {rules[name][1]}"))
 
     for key, value in inputs.items():
         if not isinstance(key, str):
@@ -270,13 +349,15 @@ def check_inputs(news: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[st
             continue
         if key.startswith("__") or is_unknown(value):
             continue
-        rule = _RULES.get(key)
+        rule = rules.get(key)
         if rule is None:
-            valid = ", ".join(INPUT_PROPERTIES)
+            valid = ", ".join(properties)
             failures.append((key, f"{_show(key)} is an unknown property; valid properties are {valid}"))
         elif key == "email" and value is not None and not rule[0](value):
             problem = email_problem(value) or "it is not an address"
             failures.append((key, f"email {_show(value)} is not an address: {problem} (e.g. alice@example.com)"))
+        elif key == "aliases" and value is not None and _aliases_problem(value):
+            failures.append((key, _aliases_problem(value)))
         elif value is not None and not rule[0](value):
             failures.append((key, f"{rule[1]}; got {_show(value)}"))
     return inputs, failures

@@ -1,0 +1,104 @@
+"""Pure decisions of ``EntityAliases``: which aliases to add and remove, and what the state records so a
+delete can undo exactly what the resource did.
+
+Addresses are compared without regard to case (WorkMail's are) and kept as first written: an alias put
+back on delete is spelt as it was. Every function takes and returns plain tuples of addresses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .validation import MAX_ALIASES
+
+Addresses = tuple[str, ...]
+
+
+def addresses(items: Iterable[str]) -> Addresses:
+    """``items`` without repeats (the first spelling wins), in a stable order."""
+    kept: dict[str, str] = {}
+    for item in items:
+        kept.setdefault(item.lower(), item)
+    return tuple(sorted(kept.values(), key=str.lower))
+
+
+def minus(items: Iterable[str], taken: Iterable[str]) -> Addresses:
+    gone = {t.lower() for t in taken}
+    return addresses(i for i in items if i.lower() not in gone)
+
+
+def among(items: Iterable[str], pool: Iterable[str]) -> Addresses:
+    kept = {p.lower() for p in pool}
+    return addresses(i for i in items if i.lower() in kept)
+
+
+def contains(items: Iterable[str], item: str | None) -> bool:
+    return item is not None and item.lower() in {i.lower() for i in items}
+
+
+@dataclass(frozen=True)
+class AliasPlan:
+    """The calls that bring an entity's aliases to what the program declares."""
+
+    add: Addresses
+    remove: Addresses
+
+    @property
+    def empty(self) -> bool:
+        return not self.add and not self.remove
+
+    def count_after(self, live: Iterable[str]) -> int:
+        return len(addresses(minus(live, self.remove) + self.add))
+
+    def describe(self) -> str:
+        """How a note names the change, e.g. "adds a@x; removes b@y"."""
+        parts = []
+        if self.add:
+            parts.append(f"adds {', '.join(self.add)}")
+        if self.remove:
+            parts.append(f"removes {', '.join(self.remove)}")
+        return "; ".join(parts) or "changes no alias"
+
+
+def plan(declared: Iterable[str], live: Iterable[str], *, exclusive: bool, dropped: Iterable[str] = ()) -> AliasPlan:
+    """Add what is declared and missing; remove, when ``exclusive``, every live alias not declared, and
+    otherwise only the ``dropped`` ones (declared before, no longer) that are still there."""
+    declared, live = addresses(declared), addresses(live)
+    unwanted = live if exclusive else among(live, dropped)
+    return AliasPlan(add=minus(declared, live), remove=minus(unwanted, declared))
+
+
+def over_limit(step: AliasPlan, live: Iterable[str]) -> int:
+    """How many aliases the entity would have after ``step`` when that is more than WorkMail allows, else 0."""
+    count = step.count_after(live)
+    return count if count > MAX_ALIASES else 0
+
+
+@dataclass(frozen=True)
+class Record:
+    """What the resource changed since it was created: the aliases it added (not there before) and the
+    ones it removed (there before). An alias it adds and later removes again is in neither."""
+
+    added: Addresses = ()
+    removed: Addresses = ()
+
+    def after(self, step: AliasPlan) -> Record:
+        return Record(
+            added=addresses(minus(self.added, step.remove) + minus(step.add, self.removed)),
+            removed=addresses(minus(self.removed, step.add) + minus(step.remove, self.added)),
+        )
+
+    def undo(self) -> AliasPlan:
+        """What a delete with ``on_delete="restore"`` does: put back what was removed, remove what was added."""
+        return AliasPlan(add=self.removed, remove=self.added)
+
+
+def previewed(declared: Iterable[str], recorded: Iterable[str], *, exclusive: bool, was_exclusive: bool) -> str:
+    """The change a preview can name from the state alone (no WorkMail call): the recorded aliases are the
+    ones the last up or refresh saw that count for this resource."""
+    step = AliasPlan(add=minus(declared, recorded), remove=minus(recorded, declared))
+    text = step.describe()
+    if exclusive and not was_exclusive:
+        text += "; and, as it becomes exclusive, removes every other alias the entity has"
+    return text

@@ -1,0 +1,312 @@
+"""The dynamic provider behind ``EntityAliases``: one method per engine call.
+
+| engine call | what happens here                                                       | WorkMail requests         |
+|-------------|-------------------------------------------------------------------------|---------------------------|
+| check       | validate, default and sort the inputs (pure)                            | 0                         |
+| diff        | aliases (as a set), exclusive, on_delete → update; organization,        | 0                         |
+|             | region, other entity → replace; a note names what changes (pure)        |                           |
+| create      | resolve, list, refuse the primary or the limit, remove and add the rest | resolve + 1 + 1 per alias |
+| update      | read, list, as create; the record of what it changed follows            | 2 + 1 per alias, or 0     |
+| read        | list; gone → dropped; exclusive: every alias, else the declared ones    | 1 (+1 per 100 past 100)   |
+| delete      | restore: put back what it removed, remove what it added; retain: none   | 1 per alias to undo       |
+
+A create or update that fails part-way undoes the calls it made before failing, so a failed step leaves
+WorkMail as it found it. The state records the aliases the resource added and removed (``added_aliases``,
+``removed_aliases``), and only those are undone on delete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+
+from . import _sdk, alias_plan, engine_log
+from .alias_plan import Addresses, AliasPlan, Record, addresses, among, contains, minus
+from .base import DECLARED_ALIASES, Deadline, Declaration, WorkMailResourceProvider, note, same, transient, warn
+from .client import WorkMail
+from .diff import diff_alias_props
+from .errors import WorkMailProviderError, problem, undo_failed
+from .terms import GONE_CODES, Code, EntityState, EntityType, LiveEntity
+from .validation import ALIAS_INPUT_PROPERTIES, DEFAULT_ON_DELETE, MAX_ALIASES, EntityRef, check_alias_inputs
+
+
+def _recorded_entity(props: Mapping[str, Any]) -> LiveEntity:
+    """The entity as the stack recorded it (its primary is not recorded: None)."""
+    kind = props.get("entity_type")
+    return LiveEntity(
+        props["resolved_entity_id"],
+        EntityType(kind) if kind in EntityType.__members__ else EntityType.USER,
+        props.get("entity_name") or "",
+        EntityState.ENABLED,
+        None,
+    )
+
+
+def _record(props: Mapping[str, Any]) -> Record:
+    return Record(addresses(props.get("added_aliases") or ()), addresses(props.get("removed_aliases") or ()))
+
+
+def _owner() -> str:
+    """The name of the resource whose engine call this is."""
+    return engine_log.current_urn().rsplit("::", 1)[-1]
+
+
+class EntityAliasesProvider(WorkMailResourceProvider):
+    """Adds and removes an entity's aliases with CreateAlias and DeleteAlias."""
+
+    resource_type = "EntityAliases"
+
+    # ----------------------------------------------------------- helpers
+
+    @staticmethod
+    def _outputs(props: Mapping[str, Any], entity: LiveEntity, live: Addresses, record: Record) -> dict[str, Any]:
+        """The inputs, with ``aliases`` what counts of the live ones: all of them when exclusive, else the
+        declared ones the entity has (so a declared alias removed by hand shows as drift)."""
+        outs = {k: props[k] for k in ALIAS_INPUT_PROPERTIES if props.get(k) is not None}
+        outs.update(
+            aliases=list(live if props.get("exclusive") else among(props.get("aliases") or (), live)),
+            resolved_entity_id=entity.id,
+            entity_type=entity.type.value,
+            entity_name=entity.name,
+            added_aliases=list(record.added),
+            removed_aliases=list(record.removed),
+        )
+        return outs
+
+    def _declare(self, organization_id: str, entity_id: str, props: Mapping[str, Any]) -> None:
+        aliases = props.get("aliases")
+        if isinstance(aliases, list) and all(isinstance(a, str) for a in aliases):
+            DECLARED_ALIASES.declare(
+                organization_id, entity_id, Declaration(_owner(), tuple(aliases), bool(props.get("exclusive")))
+            )
+
+    def _list(self, wm: WorkMail, entity: LiveEntity, deadline: Deadline) -> Addresses:
+        return addresses(deadline.retry(lambda: wm.list_aliases(entity), transient))
+
+    def _check_before_writes(
+        self, wm: WorkMail, entity: LiveEntity, declared: Addresses, step: AliasPlan, live: Addresses
+    ) -> None:
+        if contains(declared, entity.email):
+            raise problem(Code.ALIAS_IS_PRIMARY, alias=entity.email, entity=entity.label(), org=wm.organization_id)
+        count = alias_plan.over_limit(step, live)
+        if count:
+            raise problem(
+                Code.ALIAS_LIMIT,
+                entity=entity.label(),
+                org=wm.organization_id,
+                count=count,
+                live=len(live),
+                add=len(step.add),
+                remove=len(step.remove),
+                limit=MAX_ALIASES,
+            )
+
+    def _apply(self, wm: WorkMail, entity: LiveEntity, step: AliasPlan, deadline: Deadline) -> None:
+        """Remove, then add (so a full list has room); on a failure, undo what this step did, then fail."""
+        done: list[tuple[bool, str]] = []  # (added, alias)
+        try:
+            for alias in step.remove:
+                self._remove(wm, entity, alias, deadline)
+                done.append((False, alias))
+            for alias in step.add:
+                self._add(wm, entity, alias, deadline)
+                done.append((True, alias))
+        except WorkMailProviderError as error:
+            left = self._undo(wm, entity, done, deadline)
+            if not done:
+                raise
+            if left:
+                raise WorkMailProviderError(
+                    f"{error.message} Undoing the aliases already changed failed for {', '.join(left)}; run "
+                    "`pulumi refresh` to see where the entity stands.",
+                    code=error.code,
+                ) from None
+            raise WorkMailProviderError(
+                f"{error.message} The aliases changed before it were changed back, so nothing was changed.",
+                code=error.code,
+            ) from None
+
+    def _undo(self, wm: WorkMail, entity: LiveEntity, done: list[tuple[bool, str]], deadline: Deadline) -> list[str]:
+        left = []
+        for added, alias in reversed(done):
+            try:
+                if added:
+                    self._remove(wm, entity, alias, deadline)
+                else:
+                    self._add(wm, entity, alias, deadline)
+            except WorkMailProviderError:
+                left.append(alias)
+        return left
+
+    def _add(self, wm: WorkMail, entity: LiveEntity, alias: str, deadline: Deadline) -> None:
+        def attempt() -> None:
+            try:
+                wm.create_alias(entity, alias)
+            except WorkMailProviderError as error:
+                if error.code != Code.EMAIL_IN_USE:
+                    raise
+                # An earlier try whose answer was lost may have added it: then it is ours.
+                try:
+                    ours = wm.aliases(entity)
+                except WorkMailProviderError:
+                    raise error from None
+                if alias.lower() in ours:
+                    return
+                raise wm.in_use_error(entity, alias, f"add the alias {alias}") from None
+
+        deadline.retry(attempt, transient)
+
+    def _remove(self, wm: WorkMail, entity: LiveEntity, alias: str, deadline: Deadline) -> None:
+        deadline.retry(lambda: wm.delete_alias(entity, alias), transient)
+
+    # ------------------------------------------------------------ engine calls
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        inputs, failures = check_alias_inputs(news)
+        return CheckResult(inputs, [CheckFailure(prop, reason) for prop, reason in failures])
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        decision = diff_alias_props(olds, news)
+        organization, entity_id = olds.get("organization_id"), olds.get("resolved_entity_id")
+        if not decision.replaces and organization and entity_id:
+            self.claims.claim(organization, entity_id, self._label(olds))  # it stays there
+            self._declare(organization, entity_id, news)
+            declared = news.get("aliases")
+            known = isinstance(declared, list) and all(isinstance(a, str) for a in declared)
+            if known and {"aliases", "exclusive"} & set(decision.changed):
+                change = alias_plan.previewed(
+                    declared or (),
+                    olds.get("aliases") or (),
+                    exclusive=bool(news.get("exclusive")),
+                    was_exclusive=bool(olds.get("exclusive")),
+                )
+                note(f"{self._label(olds)}: {change}.")
+        return DiffResult(
+            changes=decision.changes,
+            replaces=list(decision.replaces),
+            delete_before_replace=decision.delete_before_replace,
+        )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        wm = self._workmail(props)
+        deadline = self._deadline(props)
+        ref = EntityRef.parse(props["entity_id"])
+        entity = self._resolve(wm, ref, deadline)
+        self.claims.claim(wm.organization_id, entity)
+        self._declare(wm.organization_id, entity.id, props)
+        declared = addresses(props["aliases"])
+        live = self._list(wm, entity, deadline)
+        step = alias_plan.plan(declared, live, exclusive=bool(props.get("exclusive")))
+        self._check_before_writes(wm, entity, declared, step, live)
+        deadline.restart_backoff()
+        self._apply(wm, entity, step, deadline)
+        record = Record().after(step)
+        now = addresses(minus(live, step.remove) + step.add)
+        return CreateResult(f"{wm.organization_id}/{entity.id}", self._outputs(props, entity, now, record))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        olds = self._complete(_id, olds)
+        record = _record(olds)
+        recorded = _recorded_entity(olds)
+        declared = addresses(news["aliases"])
+        exclusive = bool(news.get("exclusive"))
+        if not {"aliases", "exclusive"} & set(diff_alias_props(olds, news).changed):  # nothing to call WorkMail for
+            return UpdateResult(self._outputs(news, recorded, addresses(olds.get("aliases") or ()), record))
+        wm = self._workmail(news)
+        deadline = self._deadline(news)
+        entity = deadline.retry(lambda: wm.read(recorded.type, recorded.id), transient)
+        if not entity.enabled:
+            state = f" (it is {entity.state})" if entity.state else ""
+            raise problem(Code.ENTITY_STATE, entity=entity.label(), org=wm.organization_id, state=state)
+        self._declare(wm.organization_id, entity.id, news)
+        live = self._list(wm, entity, deadline)
+        dropped = minus(olds.get("aliases") or (), declared)
+        step = alias_plan.plan(declared, live, exclusive=exclusive, dropped=dropped)
+        self._check_before_writes(wm, entity, declared, step, live)
+        deadline.restart_backoff()
+        self._apply(wm, entity, step, deadline)
+        now = addresses(minus(live, step.remove) + step.add)
+        return UpdateResult(self._outputs(news, entity, now, record.after(step)))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        try:
+            props = self._complete(id_, props)
+        except WorkMailProviderError as error:
+            if error.code in GONE_CODES:
+                return ReadResult("", {})
+            raise
+        self.claims.claim(props["organization_id"], props["resolved_entity_id"], self._label(props))
+        wm = self._workmail(props)
+        deadline = self._deadline(props)
+        recorded = _recorded_entity(props)
+        try:
+            live = self._list(wm, recorded, deadline)
+        except WorkMailProviderError as error:
+            if error.code in GONE_CODES:
+                return ReadResult("", {})
+            if error.code != Code.ENTITY_STATE:
+                raise
+            entity = deadline.retry(lambda: wm.read(recorded.type, recorded.id), transient)
+            if entity.state is EntityState.DELETED:
+                return ReadResult("", {})
+            warn(f"{entity.label()} in organization {wm.organization_id} is {entity.state}: it has no aliases.")
+            live = ()
+        outs = {k: v for k, v in props.items() if not k.startswith("__")}
+        counted = live if props.get("exclusive") else among(props.get("aliases") or (), live)
+        outs["aliases"] = list(counted)
+        inputs = {k: outs[k] for k in ALIAS_INPUT_PROPERTIES if outs.get(k) is not None}
+        return ReadResult(id_, outs, inputs)
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        if props.get("on_delete", DEFAULT_ON_DELETE) == "retain":
+            return
+        undo = _record(props).undo()
+        if undo.empty:
+            return
+        try:
+            props = self._complete(_id, props)
+        except WorkMailProviderError as error:
+            if error.code in GONE_CODES:
+                return  # nothing left to restore
+            raise
+        wm = self._workmail(props)
+        entity = _recorded_entity(props)
+        deadline = self._deadline(props)
+        try:
+            for alias in undo.add:
+                self._put_back(wm, entity, alias, deadline)
+            for alias in undo.remove:
+                self._take_back(wm, entity, alias, deadline)
+        except WorkMailProviderError as error:
+            if error.code in GONE_CODES:
+                return  # nothing left to restore
+            raise undo_failed(self._label(props), error) from None
+
+    def _put_back(self, wm: WorkMail, entity: LiveEntity, alias: str, deadline: Deadline) -> None:
+        """Add an alias this resource removed, unless the address is now used elsewhere (warned) or has
+        become the entity's primary."""
+        try:
+            self._add(wm, entity, alias, deadline)
+        except WorkMailProviderError as error:
+            if error.code != Code.EMAIL_IN_USE:
+                raise
+            live = deadline.retry(lambda: wm.read(entity.type, entity.id), transient)
+            if not same(live.email, alias):
+                warn(f"{entity.label()}: the alias {alias} it had is not put back: {error.message}")
+
+    def _take_back(self, wm: WorkMail, entity: LiveEntity, alias: str, deadline: Deadline) -> None:
+        """Remove an alias this resource added, unless it has become the entity's primary since."""
+        try:
+            self._remove(wm, entity, alias, deadline)
+        except WorkMailProviderError as error:
+            if error.code != Code.INVALID_PARAMETER:
+                raise
+            live = deadline.retry(lambda: wm.read(entity.type, entity.id), transient)
+            if not same(live.email, alias):
+                raise
+            note(f"{entity.label()}: {alias}, an alias it added, is now the primary address, so it stays.")
+
+
+_sdk.install_error_formatter(WorkMailProviderError)
