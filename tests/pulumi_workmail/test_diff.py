@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pulumi.output import Unknown
 
-from pulumi_workmail.diff import REPLACE_PROPERTIES, DiffDecision, diff_props
+from pulumi_workmail.diff import REPLACE_PROPERTIES, DiffDecision, diff_alias_props, diff_props
 
 ORG = "m-0123456789abcdef0123456789abcdef"
 OTHER_ORG = "m-fedcba9876543210fedcba9876543210"
@@ -210,3 +210,41 @@ def test_outputs_echoing_their_inputs_are_no_change(inputs: dict[str, Any]) -> N
     if not isinstance(known.get("email"), str):
         known["email"] = "a@example.com"  # email is required and always a string after check
     assert diff_props(known, known) == NO_CHANGE
+
+
+# --- EntityAliases ---------------------------------------------------------------------------------------------
+
+ALIAS_OLDS = {
+    "organization_id": "m-" + "1" * 32,
+    "entity_id": "alice",
+    "aliases": ["a@x.com", "b@x.com"],
+    "exclusive": True,
+    "resolved_entity_id": "uid-1",
+    "entity_name": "alice",
+    "added_aliases": ["a@x.com"],
+}
+
+
+def test_aliases_in_another_order_or_case_are_no_change() -> None:
+    news = {**ALIAS_OLDS, "aliases": ["B@X.com", "a@x.com"]}
+    assert diff_alias_props(ALIAS_OLDS, news).changes is False
+
+
+def test_an_added_or_removed_alias_is_an_update_not_a_replace() -> None:
+    decision = diff_alias_props(ALIAS_OLDS, {**ALIAS_OLDS, "aliases": ["a@x.com"]})
+    assert decision.changed == ("aliases",) and decision.replaces == ()
+
+
+def test_switching_exclusive_is_an_update_and_its_default_is_false() -> None:
+    assert diff_alias_props(ALIAS_OLDS, {**ALIAS_OLDS, "exclusive": False}).changed == ("exclusive",)
+    olds = {k: v for k, v in ALIAS_OLDS.items() if k != "exclusive"}
+    assert diff_alias_props(olds, {**olds, "exclusive": False}).changes is False
+
+
+def test_another_entity_replaces_and_another_name_of_the_same_one_does_not() -> None:
+    assert diff_alias_props(ALIAS_OLDS, {**ALIAS_OLDS, "entity_id": "bob"}).replaces == ("entity_id",)
+    assert diff_alias_props(ALIAS_OLDS, {**ALIAS_OLDS, "entity_id": "uid-1"}).replaces == ()
+
+
+def test_an_unknown_alias_at_preview_counts_as_a_change() -> None:
+    assert diff_alias_props(ALIAS_OLDS, {**ALIAS_OLDS, "aliases": ["a@x.com", Unknown()]}).changed == ("aliases",)

@@ -1,0 +1,235 @@
+"""EntityAliasesProvider against the emulator: each engine call's effect on WorkMail, its outputs, and the
+WorkMail requests it costs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from pulumi_workmail import engine_log
+from pulumi_workmail.aliases_provider import EntityAliasesProvider
+from pulumi_workmail.base import DECLARED_ALIASES, DeclaredAliases
+from pulumi_workmail.errors import WorkMailProviderError
+from pulumi_workmail.terms import Code
+
+from .conftest import World, outs_of
+
+WRITES = ("CreateAlias", "DeleteAlias", "UpdatePrimaryEmailAddress")
+
+
+@pytest.fixture
+def aliases() -> EntityAliasesProvider:
+    return EntityAliasesProvider()
+
+
+def _props(world: World, aliases: list[str], entity_id: str = "alice", **extra: Any) -> dict[str, Any]:
+    """Checked inputs, as the engine passes them to create/update."""
+    news = {"organization_id": world.org, "entity_id": entity_id, "aliases": aliases, **extra}
+    inputs, failures = EntityAliasesProvider().check({}, news).inputs, []
+    assert not failures
+    return {**inputs, "wait_timeout_seconds": 2, "__provider": "serialized-provider"}
+
+
+def _live(world: World, name: str) -> list[str]:
+    """The entity's aliases, sorted."""
+    return sorted(world.aliases(world.id_of(name)))
+
+
+def _writes(world: World) -> dict[str, int]:
+    return {op: n for op, n in world.stats().items() if op in WRITES}
+
+
+def _created(world: World, provider: EntityAliasesProvider, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    result = provider.create(props)
+    world.reset_stats()
+    return result.id, outs_of(result)
+
+
+def test_create_adds_the_missing_aliases_and_leaves_the_others(world: World, aliases: EntityAliasesProvider) -> None:
+    result = aliases.create(_props(world, ["al@example.com", "alice.new@example.com"]))
+    calls = world.stats()
+    outs = outs_of(result)
+    assert _live(world, "alice") == ["al@example.com", "alice.new@example.com"]
+    assert outs["aliases"] == ["al@example.com", "alice.new@example.com"]
+    assert outs["added_aliases"] == ["alice.new@example.com"] and outs["removed_aliases"] == []
+    assert (outs["resolved_entity_id"], outs["entity_type"]) == (world.id_of("alice"), "USER")
+    assert result.id == f"{world.org}/{world.id_of('alice')}"
+    # resolve (a Describe by name) + one list + one call per alias changed
+    assert calls == {"DescribeUser": 1, "ListAliases": 1, "CreateAlias": 1}
+
+
+def test_an_exclusive_create_removes_every_undeclared_alias_and_records_it(
+    world: World, aliases: EntityAliasesProvider
+) -> None:
+    outs = outs_of(aliases.create(_props(world, ["alice.new@example.com"], exclusive=True)))
+    assert _live(world, "alice") == ["alice.new@example.com"]
+    assert outs["removed_aliases"] == ["al@example.com"] and outs["added_aliases"] == ["alice.new@example.com"]
+    assert _writes(world) == {"DeleteAlias": 1, "CreateAlias": 1}
+
+
+def test_a_create_that_finds_every_alias_in_place_writes_nothing(world: World, aliases: EntityAliasesProvider) -> None:
+    outs = outs_of(aliases.create(_props(world, ["AL@example.com"], exclusive=True)))
+    assert _writes(world) == {}
+    assert outs["added_aliases"] == [] and outs["removed_aliases"] == []
+
+
+def test_the_entitys_primary_declared_as_an_alias_fails_before_any_write(
+    world: World, aliases: EntityAliasesProvider
+) -> None:
+    with pytest.raises(WorkMailProviderError) as caught:
+        aliases.create(_props(world, ["alice.new@example.com", "Alice@example.com"], exclusive=True))
+    assert caught.value.code == Code.ALIAS_IS_PRIMARY
+    assert "alice@example.com is the primary address of user alice" in caught.value.message
+    assert "EntityPrimaryEmail" in caught.value.message
+    assert _writes(world) == {} and _live(world, "alice") == ["al@example.com"]
+
+
+def test_more_than_a_hundred_aliases_fails_before_any_write_naming_the_count(
+    world: World, aliases: EntityAliasesProvider
+) -> None:
+    for i in range(98):
+        world.wm().create_alias(OrganizationId=world.org, EntityId=world.id_of("alice"), Alias=f"a{i}@example.com")
+    world.reset_stats()
+    with pytest.raises(WorkMailProviderError) as caught:
+        aliases.create(_props(world, ["n1@example.com", "n2@example.com", "n3@example.com"]))
+    assert caught.value.code == Code.ALIAS_LIMIT
+    assert "would have 102 aliases (99 now, 3 to add, 0 to remove)" in caught.value.message
+    assert _writes(world) == {}
+
+
+def test_a_failure_part_way_changes_the_earlier_aliases_back(world: World, aliases: EntityAliasesProvider) -> None:
+    # a1 sorts first and is added; bob's primary then fails; a1 is taken away again
+    with pytest.raises(WorkMailProviderError) as caught:
+        aliases.create(_props(world, ["a1@example.com", "bob@example.com"], exclusive=True))
+    assert caught.value.code == Code.EMAIL_IN_USE
+    assert "user bob" in caught.value.message
+    assert "changed back, so nothing was changed" in caught.value.message
+    assert _live(world, "alice") == ["al@example.com"]
+
+
+def test_an_alias_on_an_unregistered_domain_names_the_domain(world: World, aliases: EntityAliasesProvider) -> None:
+    with pytest.raises(WorkMailProviderError) as caught:
+        aliases.create(_props(world, ["alice@nowhere.example"]))
+    assert caught.value.code == Code.MAIL_DOMAIN_NOT_FOUND
+    assert "nowhere.example is not registered" in caught.value.message
+
+
+def test_update_changes_only_the_difference_and_the_record_follows(
+    world: World, aliases: EntityAliasesProvider
+) -> None:
+    id_, olds = _created(world, aliases, _props(world, ["al@example.com", "x@example.com"], exclusive=True))
+    outs = outs_of(aliases.update(id_, olds, _props(world, ["y@example.com", "x@example.com"], exclusive=True)))
+    assert _live(world, "alice") == ["x@example.com", "y@example.com"]
+    assert outs["added_aliases"] == ["x@example.com", "y@example.com"]
+    assert outs["removed_aliases"] == ["al@example.com"]
+
+
+def test_a_non_exclusive_update_removes_an_alias_dropped_from_the_list(
+    world: World, aliases: EntityAliasesProvider
+) -> None:
+    id_, olds = _created(world, aliases, _props(world, ["x@example.com", "y@example.com"]))
+    aliases.update(id_, olds, _props(world, ["x@example.com"]))
+    assert _live(world, "alice") == ["al@example.com", "x@example.com"]
+
+
+def test_an_update_of_on_delete_alone_makes_no_request(world: World, aliases: EntityAliasesProvider) -> None:
+    id_, olds = _created(world, aliases, _props(world, ["x@example.com"]))
+    outs = outs_of(aliases.update(id_, olds, _props(world, ["x@example.com"], on_delete="retain")))
+    assert world.total() == 0 and outs["on_delete"] == "retain"
+
+
+def test_refresh_of_an_exclusive_resource_shows_aliases_added_by_hand(
+    world: World, aliases: EntityAliasesProvider
+) -> None:
+    id_, olds = _created(world, aliases, _props(world, ["x@example.com"], exclusive=True))
+    world.wm().create_alias(OrganizationId=world.org, EntityId=world.id_of("alice"), Alias="hand@example.com")
+    world.reset_stats()
+    read = aliases.read(id_, olds)
+    assert outs_of(read)["aliases"] == ["hand@example.com", "x@example.com"]
+    assert read.inputs is not None and read.inputs["aliases"] == ["hand@example.com", "x@example.com"]
+    assert world.stats() == {"ListAliases": 1}
+
+
+def test_refresh_of_a_non_exclusive_resource_counts_only_declared_aliases(
+    world: World, aliases: EntityAliasesProvider
+) -> None:
+    id_, olds = _created(world, aliases, _props(world, ["x@example.com", "y@example.com"]))
+    alice = world.id_of("alice")
+    world.wm().create_alias(OrganizationId=world.org, EntityId=alice, Alias="hand@example.com")
+    world.wm().delete_alias(OrganizationId=world.org, EntityId=alice, Alias="y@example.com")
+    assert outs_of(aliases.read(id_, olds))["aliases"] == ["x@example.com"]
+
+
+def test_refresh_drops_a_resource_whose_entity_is_gone(world: World, aliases: EntityAliasesProvider) -> None:
+    id_, olds = _created(world, aliases, _props(world, ["x@example.com"], entity_id="bob"))
+    world.wm().deregister_from_work_mail(OrganizationId=world.org, EntityId=world.id_of("bob"))
+    world.wm().delete_user(OrganizationId=world.org, UserId=world.id_of("bob"))
+    read = aliases.read(id_, olds)
+    assert read.id == "" and read.outs == {}
+
+
+def test_delete_undoes_exactly_what_the_resource_did(world: World, aliases: EntityAliasesProvider) -> None:
+    alice = world.id_of("alice")
+    world.wm().create_alias(OrganizationId=world.org, EntityId=alice, Alias="other@example.com")
+    id_, olds = _created(world, aliases, _props(world, ["x@example.com", "other@example.com"], exclusive=True))
+    aliases.delete(id_, olds)
+    assert world.stats() == {"CreateAlias": 1, "DeleteAlias": 1}
+    assert _live(world, "alice") == ["al@example.com", "other@example.com"]
+
+
+def test_delete_with_retain_makes_no_request(world: World, aliases: EntityAliasesProvider) -> None:
+    id_, olds = _created(world, aliases, _props(world, ["x@example.com"], exclusive=True, on_delete="retain"))
+    aliases.delete(id_, olds)
+    assert world.total() == 0 and _live(world, "alice") == ["x@example.com"]
+
+
+def test_delete_skips_an_alias_now_used_elsewhere_with_a_warning(
+    world: World, aliases: EntityAliasesProvider, capsys: pytest.CaptureFixture[str]
+) -> None:
+    id_, olds = _created(world, aliases, _props(world, [], exclusive=True))
+    world.wm().create_alias(OrganizationId=world.org, EntityId=world.id_of("bob"), Alias="al@example.com")
+    aliases.delete(id_, olds)
+    assert _live(world, "alice") == []
+    out = capsys.readouterr().out
+    assert "warning: user alice" in out and "al@example.com it had is not put back" in out and "user bob" in out
+
+
+@pytest.fixture
+def in_a_deployment(monkeypatch: pytest.MonkeyPatch) -> Iterator[DeclaredAliases]:
+    """Calls as the engine makes them (each with its resource's URN), and a fresh registry of declarations."""
+    urn = {"value": "urn:pulumi:dev::p::pulumi-python:dynamic/workmail:EntityAliases::alice-aliases"}
+    monkeypatch.setattr(engine_log, "current_urn", lambda frame=None: urn["value"])
+    fresh = DeclaredAliases()
+    monkeypatch.setattr(DECLARED_ALIASES, "_declared", fresh._declared)
+    yield DECLARED_ALIASES
+
+
+def test_a_primary_the_aliases_resource_declares_as_an_alias_is_refused_before_any_write(
+    world: World, aliases: EntityAliasesProvider, in_a_deployment: DeclaredAliases
+) -> None:
+    aliases.create(_props(world, ["al@example.com", "alice.new@example.com"], exclusive=True))
+    world.reset_stats()
+    with pytest.raises(WorkMailProviderError) as caught:
+        world.provider.create(world.props(email="alice.new@example.com"))
+    assert caught.value.code == Code.DECLARED_AS_ALIAS
+    assert "declared as an alias of user alice" in caught.value.message and "'alice-aliases'" in caught.value.message
+    assert _writes(world) == {}
+
+
+def test_a_primary_swap_after_an_exclusive_aliases_resource_removes_the_undeclared_old_primary(
+    world: World, aliases: EntityAliasesProvider, in_a_deployment: DeclaredAliases
+) -> None:
+    aliases.create(_props(world, ["al.new@example.com"], exclusive=True))
+    world.provider.create(world.props(email="alice.new@example.com"))
+    assert world.describe("alice")["Email"] == "alice.new@example.com"
+    assert _live(world, "alice") == ["al.new@example.com"]
+
+
+def test_a_primary_swap_keeps_the_old_primary_a_non_exclusive_resource_does_not_declare(
+    world: World, aliases: EntityAliasesProvider, in_a_deployment: DeclaredAliases
+) -> None:
+    aliases.create(_props(world, ["al.new@example.com"]))
+    world.provider.create(world.props(email="alice.new@example.com"))
+    assert _live(world, "alice") == ["al.new@example.com", "al@example.com", "alice@example.com"]
