@@ -27,9 +27,9 @@ def aliases() -> EntityAliasesProvider:
 def _props(world: World, aliases: list[str], entity_id: str = "alice", **extra: Any) -> dict[str, Any]:
     """Checked inputs, as the engine passes them to create/update."""
     news = {"organization_id": world.org, "entity_id": entity_id, "aliases": aliases, **extra}
-    inputs, failures = EntityAliasesProvider().check({}, news).inputs, []
-    assert not failures
-    return {**inputs, "wait_timeout_seconds": 2, "__provider": "serialized-provider"}
+    checked = EntityAliasesProvider().check({}, news)
+    assert not checked.failures and checked.inputs is not None
+    return {**checked.inputs, "wait_timeout_seconds": 2, "__provider": "serialized-provider"}
 
 
 def _live(world: World, name: str) -> list[str]:
