@@ -17,7 +17,7 @@ WorkMail as it found it. The state records the aliases the resource added and re
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
@@ -42,6 +42,15 @@ def _recorded_entity(props: Mapping[str, Any]) -> LiveEntity:
         EntityState.ENABLED,
         None,
     )
+
+
+RetryOn = Callable[[WorkMailProviderError], bool]
+
+
+def _passing(error: WorkMailProviderError) -> bool:
+    """Worth another try for an entity that existed long ago: throttling, 5xx, dropped connections. Not
+    EntityStateException, which there means deleted or deregistered, not "created moments ago"."""
+    return error.retryable and error.code != Code.ENTITY_STATE
 
 
 def _record(props: Mapping[str, Any]) -> Record:
@@ -82,8 +91,8 @@ class EntityAliasesProvider(WorkMailResourceProvider):
                 organization_id, entity_id, Declaration(_owner(), tuple(aliases), bool(props.get("exclusive")))
             )
 
-    def _list(self, wm: WorkMail, entity: LiveEntity, deadline: Deadline) -> Addresses:
-        return addresses(deadline.retry(lambda: wm.list_aliases(entity), transient))
+    def _list(self, wm: WorkMail, entity: LiveEntity, deadline: Deadline, retry_on: RetryOn = transient) -> Addresses:
+        return addresses(deadline.retry(lambda: wm.list_aliases(entity), retry_on))
 
     def _check_before_writes(
         self, wm: WorkMail, entity: LiveEntity, declared: Addresses, step: AliasPlan, live: Addresses
@@ -140,7 +149,9 @@ class EntityAliasesProvider(WorkMailResourceProvider):
                 left.append(alias)
         return left
 
-    def _add(self, wm: WorkMail, entity: LiveEntity, alias: str, deadline: Deadline) -> None:
+    def _add(
+        self, wm: WorkMail, entity: LiveEntity, alias: str, deadline: Deadline, retry_on: RetryOn = transient
+    ) -> None:
         def attempt() -> None:
             try:
                 wm.create_alias(entity, alias)
@@ -156,10 +167,12 @@ class EntityAliasesProvider(WorkMailResourceProvider):
                     return
                 raise wm.in_use_error(entity, alias, f"add the alias {alias}") from None
 
-        deadline.retry(attempt, transient)
+        deadline.retry(attempt, retry_on)
 
-    def _remove(self, wm: WorkMail, entity: LiveEntity, alias: str, deadline: Deadline) -> None:
-        deadline.retry(lambda: wm.delete_alias(entity, alias), transient)
+    def _remove(
+        self, wm: WorkMail, entity: LiveEntity, alias: str, deadline: Deadline, retry_on: RetryOn = transient
+    ) -> None:
+        deadline.retry(lambda: wm.delete_alias(entity, alias), retry_on)
 
     # ------------------------------------------------------------ engine calls
 
@@ -242,13 +255,13 @@ class EntityAliasesProvider(WorkMailResourceProvider):
         deadline = self._deadline(props)
         recorded = _recorded_entity(props)
         try:
-            live = self._list(wm, recorded, deadline)
+            live = self._list(wm, recorded, deadline, _passing)
         except WorkMailProviderError as error:
             if error.code in GONE_CODES:
                 return ReadResult("", {})
             if error.code != Code.ENTITY_STATE:
                 raise
-            entity = deadline.retry(lambda: wm.read(recorded.type, recorded.id), transient)
+            entity = deadline.retry(lambda: wm.read(recorded.type, recorded.id), _passing)
             if entity.state is EntityState.DELETED:
                 return ReadResult("", {})
             warn(f"{entity.label()} in organization {wm.organization_id} is {entity.state}: it has no aliases.")
@@ -282,28 +295,40 @@ class EntityAliasesProvider(WorkMailResourceProvider):
         except WorkMailProviderError as error:
             if error.code in GONE_CODES:
                 return  # nothing left to restore
+            if error.code == Code.ENTITY_STATE:
+                try:
+                    live = deadline.retry(lambda: wm.read(entity.type, entity.id), _passing)
+                except WorkMailProviderError as reading:
+                    if reading.code in GONE_CODES:
+                        return
+                    raise undo_failed(self._label(props), error) from None
+                if live.state is EntityState.DELETED:
+                    return  # nothing left to restore
+                if not live.enabled:
+                    warn(f"{live.label()} is {live.state}; its aliases cannot be put back as they were.")
+                    return
             raise undo_failed(self._label(props), error) from None
 
     def _put_back(self, wm: WorkMail, entity: LiveEntity, alias: str, deadline: Deadline) -> None:
         """Add an alias this resource removed, unless the address is now used elsewhere (warned) or has
         become the entity's primary."""
         try:
-            self._add(wm, entity, alias, deadline)
+            self._add(wm, entity, alias, deadline, _passing)
         except WorkMailProviderError as error:
             if error.code != Code.EMAIL_IN_USE:
                 raise
-            live = deadline.retry(lambda: wm.read(entity.type, entity.id), transient)
+            live = deadline.retry(lambda: wm.read(entity.type, entity.id), _passing)
             if not same(live.email, alias):
                 warn(f"{entity.label()}: the alias {alias} it had is not put back: {error.message}")
 
     def _take_back(self, wm: WorkMail, entity: LiveEntity, alias: str, deadline: Deadline) -> None:
         """Remove an alias this resource added, unless it has become the entity's primary since."""
         try:
-            self._remove(wm, entity, alias, deadline)
+            self._remove(wm, entity, alias, deadline, _passing)
         except WorkMailProviderError as error:
             if error.code != Code.INVALID_PARAMETER:
                 raise
-            live = deadline.retry(lambda: wm.read(entity.type, entity.id), transient)
+            live = deadline.retry(lambda: wm.read(entity.type, entity.id), _passing)
             if not same(live.email, alias):
                 raise
             note(f"{entity.label()}: {alias}, an alias it added, is now the primary address, so it stays.")

@@ -166,8 +166,22 @@ def test_refresh_drops_a_resource_whose_entity_is_gone(world: World, aliases: En
     id_, olds = _created(world, aliases, _props(world, ["x@example.com"], entity_id="bob"))
     world.wm().deregister_from_work_mail(OrganizationId=world.org, EntityId=world.id_of("bob"))
     world.wm().delete_user(OrganizationId=world.org, UserId=world.id_of("bob"))
+    world.reset_stats()
     read = aliases.read(id_, olds)
     assert read.id == "" and read.outs == {}
+    # WorkMail answers a deleted entity's ListAliases with EntityStateException: asked once, not waited out
+    assert world.stats() == {"ListAliases": 1, "DescribeUser": 1}
+
+
+def test_delete_of_a_resource_whose_entity_was_deleted_succeeds_at_once(
+    world: World, aliases: EntityAliasesProvider
+) -> None:
+    id_, olds = _created(world, aliases, _props(world, ["x@example.com"], entity_id="bob", exclusive=True))
+    world.wm().deregister_from_work_mail(OrganizationId=world.org, EntityId=world.id_of("bob"))
+    world.wm().delete_user(OrganizationId=world.org, UserId=world.id_of("bob"))
+    world.reset_stats()
+    aliases.delete(id_, olds)
+    assert world.stats() == {"DeleteAlias": 1, "DescribeUser": 1}
 
 
 def test_delete_undoes_exactly_what_the_resource_did(world: World, aliases: EntityAliasesProvider) -> None:
