@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 import pulumi
-from pulumi.dynamic import Resource
+from pulumi.dynamic import Resource, ResourceProvider
 
 from .provider import EntityPrimaryEmailProvider
 
@@ -14,11 +15,59 @@ from .provider import EntityPrimaryEmailProvider
 IMPORT_UNSUPPORTED = (
     "import is not supported (Pulumi cannot import resources of Python dynamic providers). Declare it without "
     "import_ instead: its first `pulumi up` adopts the entity as it is, writing nothing when the declared email "
-    "is already primary, and records the primary it found as original_email."
+    "is already primary, and records the primary it found as original_email. To read an entity without managing "
+    "it, use EntityPrimaryEmail.get(name, id)."
 )
 
 # Output-only properties, seeded with None so they become attributes (pulumi/pulumi#6678).
 _OUTPUTS = ("resolved_entity_id", "entity_type", "entity_name", "original_email")
+
+
+def resource_inputs(
+    type_name: str,
+    resource_name: str,
+    positional: tuple[Any, ...],
+    keywords: dict[str, Any],
+    args_type: type,
+    unsupported_import: str,
+) -> tuple[dict[str, Any], pulumi.ResourceOptions | None]:
+    """The inputs and options of either constructor form, ``(name, args, opts)`` or ``(name, opts,
+    **inputs)``; giving both an ``Args`` object and input keywords is refused (the overloads make it a
+    type error too)."""
+    keywords = dict(keywords)
+    rest = list(positional)
+    args = keywords.pop("args", None)
+    if args is None and rest and isinstance(rest[0], args_type):
+        args = rest.pop(0)
+    opts = keywords.pop("opts", None)
+    if opts is None and rest and isinstance(rest[0], pulumi.ResourceOptions):
+        opts = rest.pop(0)
+    if rest:
+        raise TypeError(
+            f"{type_name} {resource_name!r}: expected ({args_type.__name__}, ResourceOptions) or "
+            f"(ResourceOptions, keyword inputs) after the name; got {', '.join(type(r).__name__ for r in rest)}"
+        )
+    if opts is not None and not isinstance(opts, pulumi.ResourceOptions):
+        raise TypeError(f"{type_name} {resource_name!r}: opts must be a ResourceOptions, not {type(opts).__name__}")
+    if opts is not None and opts.import_:
+        raise pulumi.RunError(f"{type_name} {resource_name!r}: {unsupported_import}")
+    if args is None:
+        return keywords, opts
+    if not isinstance(args, args_type):
+        raise TypeError(
+            f"{type_name} {resource_name!r}: args must be a {args_type.__name__}, not {type(args).__name__}"
+        )
+    given = sorted(key for key, value in keywords.items() if value is not None)
+    if given:
+        raise TypeError(
+            f"{type_name} {resource_name!r}: give the inputs in {args_type.__name__} or as keywords, not both "
+            f"(got {', '.join(given)} as keywords too)"
+        )
+    return dict(vars(args)), opts
+
+
+def read_options(id: pulumi.Input[str], opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
+    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
 
 
 @dataclass
@@ -44,50 +93,94 @@ class EntityPrimaryEmail(Resource, module="workmail", name="EntityPrimaryEmail")
 
     Unlike ``aws.workmail.User``'s ``email`` (which forces a replacement and loses the mailbox), this
     calls WorkMail's UpdatePrimaryEmailAddress: the old primary stays on as an alias.
+
+    ## Example Usage
+
+    ```python
+    import pulumi
+    from pulumi_workmail import EntityPrimaryEmail
+
+    alice = EntityPrimaryEmail(
+        "alice-primary",
+        organization_id="m-0123456789abcdef0123456789abcdef",
+        entity_id="alice",
+        email="alice@new.example",
+    )
+    pulumi.export("original", alice.original_email)
+    ```
+
+    ## Import
+
+    ``pulumi import`` cannot import resources of Python dynamic providers. Declare the resource with the
+    entity's current address instead: its first ``pulumi up`` adopts the entity without a write. To read
+    an entity without managing it, ``EntityPrimaryEmail.get("alice", "<organization_id>/<entity id>")``.
     """
 
     organization_id: pulumi.Output[str]
+    """The WorkMail organization."""
     entity_id: pulumi.Output[str]
+    """The entity as the program named it (its id, for a resource read with ``get``)."""
     email: pulumi.Output[str]
     """The live primary address."""
     on_delete: pulumi.Output[str]
+    """What deleting the resource does: ``restore`` or ``retain``."""
     region: pulumi.Output[str | None]
+    """The organization's region, when the resource sets one."""
     wait_timeout_seconds: pulumi.Output[float]
+    """How long a step waits for WorkMail's eventual consistency, in seconds."""
     resolved_entity_id: pulumi.Output[str]
     """The entity's id, whatever ``entity_id`` named it by."""
     entity_type: pulumi.Output[str]
     """``USER``, ``GROUP`` or ``RESOURCE``."""
     entity_name: pulumi.Output[str]
+    """The entity's name."""
     original_email: pulumi.Output[str | None]
     """The primary address before this resource first changed it; restored on delete."""
 
+    @overload
+    def __init__(
+        self, resource_name: str, args: EntityPrimaryEmailArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None: ...
+
+    @overload
     def __init__(
         self,
         resource_name: str,
-        args: EntityPrimaryEmailArgs | pulumi.ResourceOptions | None = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        organization_id: pulumi.Input[str] | None = None,
-        entity_id: pulumi.Input[str] | None = None,
-        email: pulumi.Input[str] | None = None,
+        organization_id: pulumi.Input[str],
+        entity_id: pulumi.Input[str],
+        email: pulumi.Input[str],
         on_delete: pulumi.Input[str] | None = None,
         region: pulumi.Input[str] | None = None,
         wait_timeout_seconds: pulumi.Input[float] | None = None,
+    ) -> None: ...
+
+    def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
+        inputs, opts = resource_inputs(
+            "EntityPrimaryEmail", resource_name, args, kwargs, EntityPrimaryEmailArgs, IMPORT_UNSUPPORTED
+        )
+        self._register(EntityPrimaryEmailProvider(), resource_name, inputs, opts)
+
+    def _register(
+        self,
+        provider: ResourceProvider,
+        resource_name: str,
+        inputs: Mapping[str, Any],
+        opts: pulumi.ResourceOptions | None,
     ) -> None:
-        if isinstance(args, pulumi.ResourceOptions):
-            args, opts = None, args
-        if opts is not None and opts.import_:
-            raise pulumi.RunError(f"EntityPrimaryEmail {resource_name!r}: {IMPORT_UNSUPPORTED}")
-        if args is not None:
-            inputs: dict[str, Any] = dict(vars(args))
-        else:
-            inputs = {
-                "organization_id": organization_id,
-                "entity_id": entity_id,
-                "email": email,
-                "on_delete": on_delete,
-                "region": region,
-                "wait_timeout_seconds": wait_timeout_seconds,
-            }
-        props = {**dict.fromkeys(_OUTPUTS), **inputs}
-        super().__init__(EntityPrimaryEmailProvider(), resource_name, props, opts)
+        props = {**dict.fromkeys(_OUTPUTS), **dict.fromkeys(_INPUTS), **inputs}
+        Resource.__init__(self, provider, resource_name, props, opts)
+
+    @staticmethod
+    def get(
+        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
+    ) -> EntityPrimaryEmail:
+        """Read an entity's primary address without managing it; ``id`` is ``<organization_id>/<entity id>``
+        (the id of an ``EntityPrimaryEmail``). ``entity_id`` then holds the entity's id."""
+        resource = EntityPrimaryEmail.__new__(EntityPrimaryEmail)
+        resource._register(EntityPrimaryEmailProvider(), resource_name, {}, read_options(id, opts))
+        return resource
+
+
+_INPUTS = ("organization_id", "entity_id", "email", "on_delete", "region", "wait_timeout_seconds")
