@@ -266,8 +266,10 @@ class EntityAliasesProvider(WorkMailResourceProvider):
                 return ReadResult("", {})
             warn(f"{entity.label()} in organization {wm.organization_id} is {entity.state}: it has no aliases.")
             live = ()
-        outs = {k: v for k, v in props.items() if not k.startswith("__")}
-        counted = live if props.get("exclusive") else among(props.get("aliases") or (), live)
+        outs = {k: v for k, v in props.items() if not k.startswith("__") and v is not None}
+        # Read by id alone (``get``) declares nothing: every alias counts.
+        every = props.get("exclusive") or props.get("aliases") is None
+        counted = live if every else among(props.get("aliases") or (), live)
         outs["aliases"] = list(counted)
         inputs = {k: outs[k] for k in ALIAS_INPUT_PROPERTIES if outs.get(k) is not None}
         return ReadResult(id_, outs, inputs)

@@ -251,7 +251,8 @@ class WorkMailResourceProvider(ResourceProvider):
         )
 
     def _deadline(self, props: Mapping[str, Any]) -> Deadline:
-        seconds = float(props.get("wait_timeout_seconds", DEFAULT_WAIT_TIMEOUT_SECONDS))
+        given = props.get("wait_timeout_seconds")
+        seconds = float(DEFAULT_WAIT_TIMEOUT_SECONDS if given is None else given)
         return Deadline(seconds, first=self.settings.poll_seconds)
 
     def _resolve(self, wm: WorkMail, ref: EntityRef, deadline: Deadline) -> LiveEntity:
@@ -282,6 +283,8 @@ class WorkMailResourceProvider(ResourceProvider):
         organization, _, entity_id = (id_ or "").partition("/")
         if not organization.startswith("m-") or not entity_id:
             organization = entity_id = ""  # not an id this provider made
+            if not any(filled.get(key) for key in ("organization_id", "resolved_entity_id", "entity_id")):
+                raise problem(Code.INVALID_ID, resource=self.resource_type, id=id_)  # a get() with a bad id
         for field_name, value in (("organization_id", organization), ("resolved_entity_id", entity_id)):
             if not filled.get(field_name):
                 if not value:
@@ -292,5 +295,7 @@ class WorkMailResourceProvider(ResourceProvider):
             ref = EntityRef.parse(filled["resolved_entity_id"])
             live = self._deadline(filled).retry(lambda: wm.find(ref), transient)
             filled["entity_type"] = live.type.value
-            filled.setdefault("entity_name", live.name)
+            filled["entity_name"] = filled.get("entity_name") or live.name
+        if not filled.get("entity_id"):  # read by id alone (``get``): the entity is named by its id
+            filled["entity_id"] = filled["resolved_entity_id"]
         return filled

@@ -194,6 +194,10 @@ MESSAGES: Mapping[str, Rule] = {
         "{email} is declared as an alias of {entity} by the EntityAliases resource '{owner}' of this stack, so it "
         "cannot also be its primary address; nothing was changed. Remove it from that resource's aliases."
     ),
+    Code.INVALID_ID: Rule(
+        "{resource}.get needs the id of an existing resource, <organization_id>/<entity id> (for example "
+        "m-0123456789abcdef0123456789abcdef/12345678-1234-1234-1234-123456789012); got {id!r}."
+    ),
     Code.INVALID_CONFIGURATION: Rule("{variable} is {value!r}; {expected}, or unset it."),
     Code.PAGINATION: Rule(
         "WorkMail kept answering {api} with more pages after {pages} while trying to {operation}; check "

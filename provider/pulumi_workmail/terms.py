@@ -57,6 +57,7 @@ class Code(str, Enum):
     ENTITY_DELETED = "EntityDeleted"
     DUPLICATE_ENTITY = "DuplicateEntity"
     INCOMPLETE_STATE = "IncompleteState"
+    INVALID_ID = "InvalidId"
     INVALID_CONFIGURATION = "InvalidConfiguration"
     PAGINATION = "PaginationError"
     MALFORMED_ANSWER = "MalformedAnswer"

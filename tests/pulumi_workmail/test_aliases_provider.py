@@ -247,3 +247,20 @@ def test_a_primary_swap_keeps_the_old_primary_a_non_exclusive_resource_does_not_
     aliases.create(_props(world, ["al.new@example.com"]))
     world.provider.create(world.props(email="alice.new@example.com"))
     assert _live(world, "alice") == ["al.new@example.com", "al@example.com", "alice@example.com"]
+
+
+def test_a_read_by_id_alone_reports_every_alias_and_names_the_entity(
+    world: World, aliases: EntityAliasesProvider
+) -> None:
+    """What ``EntityAliases.get`` sends: the id and the provider, no inputs."""
+    read = aliases.read(f"{world.org}/{world.id_of('alice')}", {"__provider": "serialized-provider"})
+    outs = outs_of(read)
+    assert outs["aliases"] == ["al@example.com"]
+    assert (outs["entity_type"], outs["entity_name"], outs["entity_id"]) == ("USER", "alice", world.id_of("alice"))
+
+
+def test_a_read_by_an_id_that_is_not_one_names_the_form(world: World, aliases: EntityAliasesProvider) -> None:
+    with pytest.raises(WorkMailProviderError) as caught:
+        aliases.read("alice", {"__provider": "serialized-provider"})
+    assert caught.value.code == Code.INVALID_ID
+    assert "EntityAliases.get needs the id of an existing resource" in caught.value.message

@@ -23,6 +23,7 @@ from pulumi.dynamic.config import Config
 
 from pulumi_workmail.errors import WorkMailProviderError
 from pulumi_workmail.journal import Journal
+from pulumi_workmail.terms import Code
 
 from .conftest import CREDENTIAL_VALUES, UNKNOWN_ORG, World, outs_of
 
@@ -384,6 +385,23 @@ def test_read_returns_live_email_in_outputs_and_inputs_after_out_of_band_change(
     assert not set(result.inputs) & {"resolved_entity_id", "entity_type", "original_email"}
     for key in ("resolved_entity_id", "entity_type", "entity_name", "original_email"):
         assert outs_of(result)[key] == outs_of(created)[key], key
+
+
+def test_a_read_by_id_alone_as_get_sends_it_describes_the_entity_and_names_it_by_id(world: World) -> None:
+    group = world.id_of("sales")
+    result = world.provider.read(f"{world.org}/{group}", {"__provider": "serialized-provider"})
+    outs = outs_of(result)
+    assert result.id == f"{world.org}/{group}"
+    assert (outs["email"], outs["entity_type"], outs["entity_name"]) == ("sales@example.com", "GROUP", "sales")
+    assert (outs["entity_id"], outs["organization_id"]) == (group, world.org)
+
+
+def test_a_read_by_an_id_that_is_not_one_names_the_form_it_needs(world: World) -> None:
+    with pytest.raises(WorkMailProviderError) as caught:
+        world.provider.read("sales", {"__provider": "serialized-provider"})
+    assert caught.value.code == Code.INVALID_ID
+    assert "EntityPrimaryEmail.get needs the id of an existing resource" in caught.value.message
+    assert world.total() == 0
 
 
 def test_read_without_drift_echoes_state(world: World) -> None:

@@ -102,7 +102,8 @@ class Monitor(MockMonitor):
         if is_dynamic_type(request.type):
             urn = self.make_urn(request.parent, request.type, request.name)
             raise self._deployment.fail(
-                "reading an existing resource (get / id=) is not supported for dynamic providers",
+                "reading an existing resource (get, or id= in its options) is not supported by the offline runner; "
+                "run the program with the Pulumi CLI, which supports it",
                 urn=urn,
                 operation="read",
             )
