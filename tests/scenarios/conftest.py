@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pulumi
 import pytest
 
-from pulumi_workmail import EntityPrimaryEmail
+from pulumi_workmail import EntityAliases, EntityPrimaryEmail
 from pulumi_workmail.testing import OfflineStack
 from pulumi_workmail.testing._automation import AutomationStack
 from workmail_emulator import Emulator, running
@@ -30,6 +31,21 @@ SEED = seed(
 )
 
 
+EXPORTS: dict[type[pulumi.CustomResource], tuple[str, ...]] = {
+    EntityPrimaryEmail: ("email", "original_email", "entity_type", "resolved_entity_id"),
+    EntityAliases: ("aliases", "added_aliases", "removed_aliases", "resolved_entity_id"),
+}
+
+
+@dataclass(frozen=True)
+class Declared:
+    """One resource of the program: its class, inputs and the declared resources it depends on."""
+
+    kind: type[pulumi.CustomResource]
+    props: dict[str, Any]
+    depends_on: tuple[str, ...]
+
+
 class Scenario:
     """A stack plus direct WorkMail access, for a test to drive and check."""
 
@@ -41,19 +57,38 @@ class Scenario:
         self.ids = emu.seed_result["organizations"]["acme"]
         self.org: str = self.ids["id"]
         self.other_org: str = emu.seed_result["organizations"]["globex"]["id"]
-        self.resources: dict[str, dict[str, Any]] = {}
+        self.resources: dict[str, Declared] = {}
 
     # -- the program ------------------------------------------------------------------------
 
-    def declare(self, name: str, **props: Any) -> None:
+    def declare(self, name: str, *, depends_on: Sequence[str] = (), **props: Any) -> None:
+        """An ``EntityPrimaryEmail`` (replacing any earlier declaration of ``name``)."""
+        self._declare(name, EntityPrimaryEmail, depends_on, props)
+
+    def declare_aliases(self, name: str, *, depends_on: Sequence[str] = (), **props: Any) -> None:
+        """An ``EntityAliases`` (replacing any earlier declaration of ``name``)."""
+        self._declare(name, EntityAliases, depends_on, props)
+
+    def _declare(self, name: str, kind: type[pulumi.CustomResource], depends_on: Sequence[str], props: Any) -> None:
         props.setdefault("organization_id", self.org)
-        self.resources[name] = props
+        self.resources[name] = Declared(kind, dict(props), tuple(depends_on))
 
     def program(self) -> None:
-        for name, props in list(self.resources.items()):
-            resource = EntityPrimaryEmail(name, **props)
-            for key in ("email", "original_email", "entity_type", "resolved_entity_id"):
-                pulumi.export(f"{name}.{key}", getattr(resource, key))
+        """Every declared resource, each after those it depends on (``depends_on`` names declared ones)."""
+        made: dict[str, pulumi.CustomResource] = {}
+
+        def make(name: str) -> pulumi.CustomResource:
+            if name not in made:
+                declared = self.resources[name]
+                opts = pulumi.ResourceOptions(depends_on=[make(d) for d in declared.depends_on])
+                resource = declared.kind(name, opts=opts, **declared.props)
+                for key in EXPORTS[declared.kind]:
+                    pulumi.export(f"{name}.{key}", getattr(resource, key))
+                made[name] = resource
+            return made[name]
+
+        for name in list(self.resources):
+            make(name)
 
     # -- WorkMail ---------------------------------------------------------------------------
 
@@ -89,6 +124,28 @@ class Scenario:
 
     def writes(self) -> int:
         return self.calls().get("UpdatePrimaryEmailAddress", 0)
+
+    def alias_writes(self) -> dict[str, int]:
+        """The CreateAlias and DeleteAlias requests since the last reset (refused ones included)."""
+        return {op: n for op, n in self.calls().items() if op in ("CreateAlias", "DeleteAlias")}
+
+    def alias_set(self, name: str) -> set[str]:
+        """The user's aliases, lower-cased (order and case mean nothing to WorkMail)."""
+        return {alias.lower() for alias in self.aliases(name)}
+
+    def add_aliases(self, name: str, *aliases: str) -> None:
+        entity = self.describe(name)["UserId"]
+        for alias in aliases:
+            self.wm.create_alias(OrganizationId=self.org, EntityId=entity, Alias=alias)
+
+    def delete_aliases(self, name: str, *aliases: str) -> None:
+        entity = self.describe(name)["UserId"]
+        for alias in aliases:
+            self.wm.delete_alias(OrganizationId=self.org, EntityId=entity, Alias=alias)
+
+    def settings(self, **settings: Any) -> None:
+        status, answer = self.emu.admin("POST", "/_emulator/settings", settings)
+        assert status == 200, answer
 
     def _state_resources(self) -> list[dict[str, Any]]:
         state = self.stack.export_state()
