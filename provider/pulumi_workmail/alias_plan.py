@@ -102,3 +102,11 @@ def previewed(declared: Iterable[str], recorded: Iterable[str], *, exclusive: bo
     if exclusive and not was_exclusive:
         text += "; and, as it becomes exclusive, removes every other alias the entity has"
     return text
+
+
+def listed_primary(primary: str, primary_owner: str) -> str:
+    """The check failure of an address one program declares both as an entity's primary and as its alias."""
+    return (
+        f"aliases lists {primary}, which the EntityPrimaryEmail '{primary_owner}' of this program makes the "
+        "primary address of the same entity; a primary address is never also an alias, so take it out of aliases"
+    )

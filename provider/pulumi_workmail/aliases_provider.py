@@ -22,9 +22,9 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from . import _sdk, alias_plan, engine_log
+from . import _sdk, alias_plan
 from .alias_plan import Addresses, AliasPlan, Record, addresses, among, contains, minus
-from .base import DECLARED_ALIASES, Deadline, Declaration, WorkMailResourceProvider, note, same, transient, warn
+from .base import DECLARED, Deadline, Declaration, WorkMailResourceProvider, note, owner, same, transient, warn
 from .client import WorkMail
 from .diff import diff_alias_props
 from .errors import WorkMailProviderError, problem, undo_failed
@@ -57,11 +57,6 @@ def _record(props: Mapping[str, Any]) -> Record:
     return Record(addresses(props.get("added_aliases") or ()), addresses(props.get("removed_aliases") or ()))
 
 
-def _owner() -> str:
-    """The name of the resource whose engine call this is."""
-    return engine_log.current_urn().rsplit("::", 1)[-1]
-
-
 class EntityAliasesProvider(WorkMailResourceProvider):
     """Adds and removes an entity's aliases with CreateAlias and DeleteAlias."""
 
@@ -87,8 +82,8 @@ class EntityAliasesProvider(WorkMailResourceProvider):
     def _declare(self, organization_id: str, entity_id: str, props: Mapping[str, Any]) -> None:
         aliases = props.get("aliases")
         if isinstance(aliases, list) and all(isinstance(a, str) for a in aliases):
-            DECLARED_ALIASES.declare(
-                organization_id, entity_id, Declaration(_owner(), tuple(aliases), bool(props.get("exclusive")))
+            DECLARED.declare_aliases(
+                organization_id, entity_id, Declaration(owner(), tuple(aliases), bool(props.get("exclusive")))
             )
 
     def _list(self, wm: WorkMail, entity: LiveEntity, deadline: Deadline, retry_on: RetryOn = transient) -> Addresses:
@@ -178,6 +173,13 @@ class EntityAliasesProvider(WorkMailResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs, failures = check_alias_inputs(news)
+        organization, entity_id, aliases = (inputs.get(key) for key in ("organization_id", "entity_id", "aliases"))
+        if not failures and isinstance(organization, str) and isinstance(entity_id, str):
+            self._declare(organization, entity_id, inputs)
+            primary = DECLARED.primary_of(organization, entity_id)
+            known = isinstance(aliases, list) and all(isinstance(a, str) for a in aliases)
+            if primary is not None and known and contains(aliases or (), primary.aliases[0]):
+                failures.append(("aliases", alias_plan.listed_primary(primary.aliases[0], primary.owner)))
         return CheckResult(inputs, [CheckFailure(prop, reason) for prop, reason in failures])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

@@ -98,40 +98,61 @@ class Claims:
 
 @dataclass(frozen=True)
 class Declaration:
-    """What one ``EntityAliases`` resource declares for its entity."""
+    """What one resource declares for its entity: an ``EntityAliases``'s aliases, or an
+    ``EntityPrimaryEmail``'s address (``aliases`` then holds that one address)."""
 
     owner: str  # the resource's name
     aliases: tuple[str, ...]
-    exclusive: bool
+    exclusive: bool = False
 
 
-class DeclaredAliases:
-    """The aliases this deployment's ``EntityAliases`` resources declare, by entity, for
-    ``EntityPrimaryEmail`` on the same entity.
+class Declarations:
+    """What this deployment's resources declare, by entity, for the other resource type on the same entity.
 
-    An ``EntityPrimaryEmail`` that runs after the entity's ``EntityAliases`` (the program made it depend
-    on that one, or declared no order) reads it here: it refuses a primary declared as an alias, and
-    removes the old primary that its swap turned into an alias an exclusive list does not declare, so
-    one ``up`` converges in either order. This is process-wide because the two resource types have
-    provider objects of their own in the one provider process of a deployment.
+    Keys are the organization and an entity as ``entity_id`` names it or as it resolved to. ``check``
+    records each resource's declaration under its ``entity_id``, so a preview refuses a primary that the
+    same program lists as an alias, whichever resource comes second. An ``EntityPrimaryEmail`` that runs
+    after the entity's ``EntityAliases`` (the program made it depend on that one, or declared no order)
+    finds that one's list under the resolved id: it refuses a primary declared as an alias, and removes the
+    old primary that its swap turned into an alias an exclusive list does not declare, so one ``up``
+    converges in either order. This is process-wide because the two resource types have provider objects
+    of their own in the one provider process of a deployment.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._declared: dict[tuple[str, str], Declaration] = {}
+        self._aliases: dict[tuple[str, str], Declaration] = {}
+        self._primaries: dict[tuple[str, str], Declaration] = {}
 
-    def declare(self, organization_id: str, entity_id: str, declaration: Declaration) -> None:
-        if not engine_log.current_urn():
-            return  # the provider used directly, outside a deployment
+    @staticmethod
+    def _key(organization_id: str, entity_id: str) -> tuple[str, str]:
+        return organization_id.lower(), entity_id.lower()
+
+    def declare_aliases(self, organization_id: str, entity_id: str, declaration: Declaration) -> None:
+        if engine_log.current_urn():  # not for the provider used directly, outside a deployment
+            with self._lock:
+                self._aliases[self._key(organization_id, entity_id)] = declaration
+
+    def declare_primary(self, organization_id: str, entity_id: str, declaration: Declaration) -> None:
+        if engine_log.current_urn():
+            with self._lock:
+                self._primaries[self._key(organization_id, entity_id)] = declaration
+
+    def aliases_of(self, organization_id: str, entity_id: str) -> Declaration | None:
         with self._lock:
-            self._declared[(organization_id.lower(), entity_id.lower())] = declaration
+            return self._aliases.get(self._key(organization_id, entity_id))
 
-    def of(self, organization_id: str, entity_id: str) -> Declaration | None:
+    def primary_of(self, organization_id: str, entity_id: str) -> Declaration | None:
         with self._lock:
-            return self._declared.get((organization_id.lower(), entity_id.lower()))
+            return self._primaries.get(self._key(organization_id, entity_id))
 
 
-DECLARED_ALIASES = DeclaredAliases()
+DECLARED = Declarations()
+
+
+def owner() -> str:
+    """The name of the resource whose engine call this is ("" outside one)."""
+    return engine_log.current_urn().rsplit("::", 1)[-1]
 
 
 class Deadline:

@@ -181,9 +181,9 @@ MESSAGES: Mapping[str, Rule] = {
         "`pulumi up`: the create adopts the entity as it is."
     ),
     Code.ALIAS_IS_PRIMARY: Rule(
-        "{alias} is the primary address of {entity} in organization {org}, and a primary address is never also an "
-        "alias; nothing was changed. Remove it from aliases (to change the primary, use EntityPrimaryEmail, and "
-        "give this resource depends_on=[that resource])."
+        "{alias} is the primary address of {entity} in organization {org}, and a primary address is never also "
+        "an alias; this resource changed nothing. Remove it from aliases (to change the primary, use "
+        "EntityPrimaryEmail, and give this resource depends_on=[that resource])."
     ),
     Code.ALIAS_LIMIT: Rule(
         "{entity} in organization {org} would have {count} aliases ({live} now, {add} to add, {remove} to remove), "
@@ -192,7 +192,7 @@ MESSAGES: Mapping[str, Rule] = {
     ),
     Code.DECLARED_AS_ALIAS: Rule(
         "{email} is declared as an alias of {entity} by the EntityAliases resource '{owner}' of this stack, so it "
-        "cannot also be its primary address; nothing was changed. Remove it from that resource's aliases."
+        "cannot also be its primary address; this resource changed nothing. Remove it from that resource's aliases."
     ),
     Code.INVALID_ID: Rule(
         "{resource}.get needs the id of an existing resource, <organization_id>/<entity id> (for example "

@@ -30,7 +30,19 @@ from pulumi.dynamic import (
 
 from . import _sdk
 from .alias_plan import contains
-from .base import DECLARED_ALIASES, FIRST_USE, Deadline, Process, WorkMailResourceProvider, note, same, transient, warn
+from .base import (
+    DECLARED,
+    FIRST_USE,
+    Deadline,
+    Declaration,
+    Process,
+    WorkMailResourceProvider,
+    note,
+    owner,
+    same,
+    transient,
+    warn,
+)
 from .client import WorkMail
 from .diff import diff_props
 from .errors import WorkMailProviderError, problem, restore_failed
@@ -97,7 +109,7 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
         self, wm: WorkMail, entity: LiveEntity, email: str, deadline: Deadline, *, id_given: bool
     ) -> LiveEntity:
         """Write, then read back until WorkMail shows the change; a failed read-back never undoes a write."""
-        declared = DECLARED_ALIASES.of(wm.organization_id, entity.id)
+        declared = DECLARED.aliases_of(wm.organization_id, entity.id)
         if declared is not None and contains(declared.aliases, email):
             raise problem(Code.DECLARED_AS_ALIAS, email=email, entity=entity.label(), owner=declared.owner)
         self._write(wm, entity, email, deadline, id_given=id_given)
@@ -146,6 +158,19 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs, failures = check_inputs(news)
+        organization, entity_id, email = (inputs.get(key) for key in ("organization_id", "entity_id", "email"))
+        if not failures and isinstance(organization, str) and isinstance(entity_id, str) and isinstance(email, str):
+            DECLARED.declare_primary(organization, entity_id, Declaration(owner(), (email,)))
+            declared = DECLARED.aliases_of(organization, entity_id)
+            if declared is not None and contains(declared.aliases, email):
+                failures.append(
+                    (
+                        "email",
+                        f"email {email} is listed in the aliases of the EntityAliases '{declared.owner}' of this "
+                        "program for the same entity; a primary address is never also an alias, so take it out "
+                        "of those aliases",
+                    )
+                )
         return CheckResult(inputs, [CheckFailure(prop, reason) for prop, reason in failures])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

@@ -10,7 +10,7 @@ import pytest
 
 from pulumi_workmail import engine_log
 from pulumi_workmail.aliases_provider import EntityAliasesProvider
-from pulumi_workmail.base import DECLARED_ALIASES, DeclaredAliases
+from pulumi_workmail.base import DECLARED, Declarations
 from pulumi_workmail.errors import WorkMailProviderError
 from pulumi_workmail.terms import Code
 
@@ -211,17 +211,18 @@ def test_delete_skips_an_alias_now_used_elsewhere_with_a_warning(
 
 
 @pytest.fixture
-def in_a_deployment(monkeypatch: pytest.MonkeyPatch) -> Iterator[DeclaredAliases]:
+def in_a_deployment(monkeypatch: pytest.MonkeyPatch) -> Iterator[Declarations]:
     """Calls as the engine makes them (each with its resource's URN), and a fresh registry of declarations."""
     urn = {"value": "urn:pulumi:dev::p::pulumi-python:dynamic/workmail:EntityAliases::alice-aliases"}
     monkeypatch.setattr(engine_log, "current_urn", lambda frame=None: urn["value"])
-    fresh = DeclaredAliases()
-    monkeypatch.setattr(DECLARED_ALIASES, "_declared", fresh._declared)
-    yield DECLARED_ALIASES
+    fresh = Declarations()
+    monkeypatch.setattr(DECLARED, "_aliases", fresh._aliases)
+    monkeypatch.setattr(DECLARED, "_primaries", fresh._primaries)
+    yield DECLARED
 
 
 def test_a_primary_the_aliases_resource_declares_as_an_alias_is_refused_before_any_write(
-    world: World, aliases: EntityAliasesProvider, in_a_deployment: DeclaredAliases
+    world: World, aliases: EntityAliasesProvider, in_a_deployment: Declarations
 ) -> None:
     aliases.create(_props(world, ["al@example.com", "alice.new@example.com"], exclusive=True))
     world.reset_stats()
@@ -233,7 +234,7 @@ def test_a_primary_the_aliases_resource_declares_as_an_alias_is_refused_before_a
 
 
 def test_a_primary_swap_after_an_exclusive_aliases_resource_removes_the_undeclared_old_primary(
-    world: World, aliases: EntityAliasesProvider, in_a_deployment: DeclaredAliases
+    world: World, aliases: EntityAliasesProvider, in_a_deployment: Declarations
 ) -> None:
     aliases.create(_props(world, ["al.new@example.com"], exclusive=True))
     world.provider.create(world.props(email="alice.new@example.com"))
@@ -242,7 +243,7 @@ def test_a_primary_swap_after_an_exclusive_aliases_resource_removes_the_undeclar
 
 
 def test_a_primary_swap_keeps_the_old_primary_a_non_exclusive_resource_does_not_declare(
-    world: World, aliases: EntityAliasesProvider, in_a_deployment: DeclaredAliases
+    world: World, aliases: EntityAliasesProvider, in_a_deployment: Declarations
 ) -> None:
     aliases.create(_props(world, ["al.new@example.com"]))
     world.provider.create(world.props(email="alice.new@example.com"))
@@ -264,3 +265,26 @@ def test_a_read_by_an_id_that_is_not_one_names_the_form(world: World, aliases: E
         aliases.read("alice", {"__provider": "serialized-provider"})
     assert caught.value.code == Code.INVALID_ID
     assert "EntityAliases.get needs the id of an existing resource" in caught.value.message
+
+
+def test_a_program_listing_its_new_primary_as_an_alias_fails_the_check_of_the_second_resource_checked(
+    world: World, aliases: EntityAliasesProvider, in_a_deployment: Declarations
+) -> None:
+    """Preview checks every resource before anything is written, so whichever of the two comes second
+    fails the preview, naming its property."""
+    primary = world.provider.check({}, world.props(email="alice.new@example.com"))
+    assert primary.failures == []
+    news = {"organization_id": world.org, "entity_id": "alice", "aliases": ["Alice.New@example.com"]}
+    listed = aliases.check({}, news)
+    assert [(f.property, f.reason) for f in listed.failures] == [
+        (
+            "aliases",
+            "aliases lists alice.new@example.com, which the EntityPrimaryEmail 'alice-aliases' of this program makes "
+            "the primary address of the same entity; a primary address is never also an alias, so take it out of "
+            "aliases",
+        )
+    ]
+    again = world.provider.check({}, world.props(email="alice.new@example.com"))
+    assert [f.property for f in again.failures] == ["email"]
+    assert "listed in the aliases of the EntityAliases 'alice-aliases'" in again.failures[0].reason
+    assert world.total() == 0
