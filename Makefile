@@ -41,8 +41,9 @@ pulumi-cli:
 
 test: lint pytest
 
+# A seeded emulator to try things against: it prints the lines to export in another terminal (pulumi up, aws workmail).
 emulator: $(STAMP)
-	$(PY) -m workmail_emulator --port 4566
+	$(PY) -m workmail_emulator --port 4566 --seed examples/emulator-seed.json --print-env
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .bench

@@ -9,12 +9,14 @@ import sys
 import threading
 from types import FrameType
 
+from . import __version__
 from .models import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from .server import REQUEST_TIMEOUT_SECONDS, Emulator, StateFileError
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="workmail-emulator", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"workmail-emulator {__version__}")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--state-file", help="JSON file that keeps state across restarts")
@@ -29,6 +31,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--setting", action="append", default=[], metavar="KEY=VALUE", help="emulator switch")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    parser.add_argument(
+        "--print-env",
+        action="store_true",
+        help="after the URL (and the seed's ids), print the shell lines that point boto3, the AWS CLI and "
+        "pulumi-workmail at this emulator",
+    )
     parser.add_argument(
         "--request-timeout",
         type=float,
@@ -60,6 +68,23 @@ def _credentials(items: list[str]) -> dict[str, str] | None:
             return None
         credentials[key] = secret
     return credentials
+
+
+def environment(emulator: Emulator, credentials: dict[str, str], access_keys: list[str]) -> str:
+    """Shell lines to paste into another terminal: the endpoint, keys the emulator lets in, the region, and
+    the seeded organizations' ids (as comments)."""
+    key, secret = next(iter(credentials.items()), (access_keys[0] if access_keys else "AKIDEMULATOR", "emulator"))
+    lines = [
+        "# in another terminal, to use this emulator:",
+        f"export AWS_ENDPOINT_URL_WORKMAIL={emulator.url}",
+        f"export AWS_ACCESS_KEY_ID={key}",
+        f"export AWS_SECRET_ACCESS_KEY={secret}",
+        f"export AWS_REGION={emulator.backend.region}",
+    ]
+    organizations = (emulator.seed_result or {}).get("organizations", {})
+    for alias, ids in organizations.items():
+        lines.append(f"# organization {alias}: {ids['id']}")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     print(emulator.url, flush=True)
     if emulator.seed_result is not None:
         print(json.dumps(emulator.seed_result), flush=True)
+    if args.print_env:
+        print(environment(emulator, credentials, args.access_key), flush=True)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         # shutdown() blocks until serve_forever returns, so it must run off the serving thread.

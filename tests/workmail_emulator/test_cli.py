@@ -262,6 +262,51 @@ def test_seed_file_is_loaded_at_start(spawn: Callable[..., Server], tmp_path: Pa
     server.stop()
 
 
+def test_print_env_gives_shell_lines_that_reach_the_emulator_and_name_the_seeded_organization(
+    spawn: Callable[..., Server], tmp_path: Path
+) -> None:
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps(standard_seed()))
+    server = spawn("--port", "0", "--seed", str(seed), "--print-env")
+    url = server.read_url()
+    assert server.proc.stdout is not None
+    seeded = json.loads(server.proc.stdout.readline())
+    lines = [server.proc.stdout.readline().rstrip("\n") for _ in range(6)]
+    exports = dict(line.removeprefix("export ").split("=", 1) for line in lines if line.startswith("export "))
+    assert exports["AWS_ENDPOINT_URL_WORKMAIL"] == url
+    assert set(exports) == {"AWS_ENDPOINT_URL_WORKMAIL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"}
+    org = seeded["organizations"]["acme"]["id"]
+    assert f"# organization acme: {org}" in lines
+    wm = boto3.session.Session().client(
+        "workmail",
+        region_name=exports["AWS_REGION"],
+        endpoint_url=exports["AWS_ENDPOINT_URL_WORKMAIL"],
+        aws_access_key_id=exports["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=exports["AWS_SECRET_ACCESS_KEY"],
+    )
+    assert wm.describe_user(OrganizationId=org, UserId="alice")["Email"] == "alice@example.com"
+    server.stop()
+
+
+def test_print_env_names_keys_the_emulator_lets_in(spawn: Callable[..., Server]) -> None:
+    server = spawn("--port", "0", "--credentials", "AKIDONLY:only-secret", "--print-env")
+    server.read_url()
+    assert server.proc.stdout is not None
+    lines = [server.proc.stdout.readline().rstrip("\n") for _ in range(5)]
+    assert "export AWS_ACCESS_KEY_ID=AKIDONLY" in lines and "export AWS_SECRET_ACCESS_KEY=only-secret" in lines
+    server.stop()
+
+
+def test_version_names_the_distributions_version() -> None:
+    from workmail_emulator import __version__
+
+    out = subprocess.run(
+        [sys.executable, "-m", "workmail_emulator", "--version"], capture_output=True, text=True, timeout=30
+    )
+    assert (out.returncode, out.stdout.strip()) == (0, f"workmail-emulator {__version__}")
+    assert __version__ != "0+unknown"
+
+
 def test_missing_seed_file_fails_with_message(spawn: Callable[..., Server], tmp_path: Path) -> None:
     server = spawn("--port", "0", "--seed", str(tmp_path / "nope.json"))
     rc, err = server.wait_exit(timeout=10)
