@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.demo-installed
 # `make pulumi-cli` builds the Pulumi CLI here when none is installed; every target below finds it first.
 PULUMI_BIN := $(CURDIR)/.tools/pulumi/bin
 export PATH := $(PULUMI_BIN):$(PATH)
@@ -16,6 +17,11 @@ $(PY):
 $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+# The demo needs the package and the offline runner's extra only, not the test and lint tools.
+$(DEMO_STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install --quiet -e '.[testing]'
+	touch $(DEMO_STAMP)
 
 install: $(STAMP)
 
@@ -48,7 +54,7 @@ emulator: $(STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .bench
 
-demo: $(STAMP)
+demo: $(DEMO_STAMP)
 	$(PY) scripts/demo.py
 
 # Benchmarks (bench/README.md): results in .bench/results.json, hardware in .bench/meta.json.

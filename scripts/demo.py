@@ -89,6 +89,20 @@ def cli_version(cli: str) -> str:
     return done.stdout.strip() or "(version unknown)"
 
 
+NEXT_STEPS = """
+What to try next:
+  make emulator                 start this seeded emulator on port 4566; it prints the lines to export
+  then, in another terminal in this directory, with those lines exported:
+    pulumi login --local
+    pulumi stack init dev
+    pulumi config set organizationId m-0123456789abcdef0123456789abcdef
+    pulumi config set entityId alice
+    pulumi config set email alice@new.example
+    pulumi up
+  examples/                     more programs: a CSV migration, retiring a domain with EntityAliases
+  docs/entity-aliases.md        managing aliases; README.md for everything else"""
+
+
 def make_stack(state_dir: Path, env: Mapping[str, str]) -> tuple[Any, str]:
     config = {
         "workmail-quickstart:organizationId": ORGANIZATION_ID,
@@ -186,6 +200,7 @@ def main() -> int:
             live.show()
             expect(live.primary() == ORIGINAL, f"on_delete=restore put the original primary {ORIGINAL} back")
         banner("demo passed: every step did what it claims")
+        print(NEXT_STEPS, flush=True)
         return 0
     except DemoFailure as failure:
         print(f"\ndemo FAILED: {failure}", file=sys.stderr)
