@@ -1,4 +1,5 @@
-"""The README's captured CLI output is what the CLI prints today, for the commands it shows."""
+"""The CLI output the README and docs/entity-primary-email.md capture is what the CLI prints today, for the
+commands they show."""
 
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 SECONDS = re.compile(r"\((\d+\.)?\d+s\)|Duration: \d+s")
 
 
-def readme_block(name: str) -> tuple[list[str], list[str]]:
-    """The commands (``$ `` lines) and the output lines of the README block ``<!-- real-cli: name -->``."""
-    text = (REPO / "README.md").read_text()
+def readme_block(name: str, document: str = "README.md") -> tuple[list[str], list[str]]:
+    """The commands (``$ `` lines) and the output lines of the block ``<!-- real-cli: name -->`` of ``document``."""
+    text = (REPO / document).read_text()
     block = text.split(f"<!-- real-cli: {name} -->", 1)[1].split("<!-- /real-cli -->", 1)[0]
     body = block.split("```", 2)[1].strip("\n").splitlines()
     commands = [line[2:] for line in body if line.startswith("$ ")]
@@ -67,7 +68,7 @@ def test_readme_hand_made_change_is_the_clis_output(demo_project: Project) -> No
     demo_project.pulumi("up", "--yes")
     demo_project.set_by_hand("alice", "al@example.com")
     demo_project.config(email="alice@new.example")
-    commands, expected = readme_block("hand-made-change")
+    commands, expected = readme_block("hand-made-change", "docs/entity-primary-email.md")
     actual = normalized(run_commands(demo_project, commands))
     want = normalized(expected)
     split = want.index("Diagnostics:")

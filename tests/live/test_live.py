@@ -1,7 +1,7 @@
 """The provider against a real WorkMail organization, and its offline twin against the emulator.
 
 The live run needs WORKMAIL_LIVE_ORGANIZATION_ID, WORKMAIL_LIVE_ENTITY_ID and WORKMAIL_LIVE_EMAIL plus AWS
-credentials and a region (see the README); it changes the entity's primary address and restores it.
+credentials and a region (see docs/development.md); it changes the entity's primary address and restores it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Every expected failure becomes one actionable line (the README's "Error messages").
+"""Every expected failure becomes one actionable line (the README's "Errors").
 
 Failures are driven for real through the emulator: genuine conflicts where the emulator can produce them,
 the fault-injection API (``/_emulator/faults`` with a ``count``) for the rest. The translation helpers are
@@ -780,9 +780,9 @@ def test_profile_without_credentials_is_reported_as_no_credentials(tmp_path: Pat
 
 
 def _readme_error_codes() -> set[str]:
-    """The codes the README's "Error messages" table names in its first column."""
+    """The codes the README's "Errors" table names in its first column."""
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    table = readme.split("### Error messages", 1)[1].split("\n### ", 1)[0]
+    table = readme.split("\n## Errors\n", 1)[1].split("\n## ", 1)[0]
     codes: set[str] = set()
     for row in table.splitlines():
         if row.startswith("| `"):

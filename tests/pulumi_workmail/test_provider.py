@@ -777,7 +777,8 @@ def test_failed_read_back_after_successful_update_does_not_fail_update(
         ("user name", "alice", 3, 3),
         ("resource id", "room-1", 3, 3),
         # User and group ids are both UUIDs and DescribeEntity returns no primary address, so a group's
-        # id, email or name needs a second Describe and a resource's email or name a third (README).
+        # id, email or name needs a second Describe and a resource's email or name a third
+        # (docs/entity-primary-email.md).
         ("group id", "sales", 4, 4),
         ("group email", "sales", 4, 4),
         ("resource email", "room-1", 5, 5),

@@ -6,8 +6,8 @@ clients), the provider runs in a real ``python -m pulumi.dynamic`` server, and w
 which is never faulted, never lagged and not counted in the request statistics.
 
 Figures (faults injected, operations attempted, operations that converged, inputs fuzzed...) are collected by
-the ``figures`` fixture and written to ``.bench/reliability.json`` when the session ends, for the README's
-"Reliability" section.
+the ``figures`` fixture and written to ``.bench/reliability.json`` when the session ends, for the table in
+docs/reliability.md.
 """
 
 from __future__ import annotations

@@ -127,7 +127,7 @@ def _news(*, wire: bool) -> st.SearchStrategy[Any]:
 
 
 def _valid(prop: str, value: Any) -> bool:
-    """An independent statement of what a valid value is (README's input table)."""
+    """An independent statement of what a valid value is (the input table of docs/entity-primary-email.md)."""
     if value == UNKNOWN or isinstance(value, Unknown):
         return True
     if prop == "organization_id":
