@@ -150,7 +150,9 @@ class EntityAliasesProvider(WorkMailResourceProvider):
                 # An earlier try whose answer was lost may have added it: then it is ours.
                 try:
                     ours = wm.aliases(entity)
-                except WorkMailProviderError:
+                except WorkMailProviderError as listing:
+                    if transient(listing):
+                        raise listing from None  # try again: the add, then this list
                     raise error from None
                 if alias.lower() in ours:
                     return
