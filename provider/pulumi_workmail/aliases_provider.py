@@ -104,16 +104,24 @@ class EntityAliasesProvider(WorkMailResourceProvider):
             )
 
     def _apply(self, wm: WorkMail, entity: LiveEntity, step: AliasPlan, deadline: Deadline) -> None:
-        """Remove, then add (so a full list has room); on a failure, undo what this step did, then fail."""
+        """Remove, then add (so a full list has room); on a failure, undo what this step did, then fail.
+
+        A call that failed only once the wait was over (throttling, 5xx, lost connections) may have landed
+        all the same, on a try whose answer was lost: a list tells, and one that landed is undone too."""
         done: list[tuple[bool, str]] = []  # (added, alias)
+        pending: tuple[bool, str] | None = None
         try:
             for alias in step.remove:
+                pending = (False, alias)
                 self._remove(wm, entity, alias, deadline)
-                done.append((False, alias))
+                done.append(pending)
             for alias in step.add:
+                pending = (True, alias)
                 self._add(wm, entity, alias, deadline)
-                done.append((True, alias))
+                done.append(pending)
         except WorkMailProviderError as error:
+            if pending is not None and transient(error) and self._landed(wm, entity, *pending):
+                done.append(pending)
             left = self._undo(wm, entity, done, deadline)
             if not done:
                 raise
@@ -127,6 +135,15 @@ class EntityAliasesProvider(WorkMailResourceProvider):
                 f"{error.message} The aliases changed before it were changed back, so nothing was changed.",
                 code=error.code,
             ) from None
+
+    @staticmethod
+    def _landed(wm: WorkMail, entity: LiveEntity, added: bool, alias: str) -> bool:
+        """Whether a call that ran out of tries took effect all the same; when the list cannot tell, it may
+        have (and undoing it is harmless if it did not)."""
+        try:
+            return (alias.lower() in wm.aliases(entity)) == added
+        except WorkMailProviderError:
+            return True
 
     def _undo(self, wm: WorkMail, entity: LiveEntity, done: list[tuple[bool, str]], deadline: Deadline) -> list[str]:
         left = []

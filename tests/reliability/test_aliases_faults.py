@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from pulumi_workmail.errors import WorkMailProviderError
 from workmail_emulator import Emulator, running
 
 from .conftest import AliasWorld
@@ -46,3 +47,24 @@ def test_throttled_list_after_create_alias_says_in_use_is_retried_not_reported_a
     assert world.admin.clear_faults() == 3
     assert world.live() == ORIGINAL | {"x1@new.example"}
     assert outs["added_aliases"] == ["x1@new.example"]
+
+
+@pytest.mark.parametrize(
+    ("operation", "aliases", "exclusive"),
+    [("DeleteAlias", ["x1@new.example"], True), ("CreateAlias", ["x1@new.example"], False)],
+    ids=["removal_landed", "addition_landed"],
+)
+def test_call_that_landed_but_whose_retries_then_ran_out_is_undone_too(
+    operation: str, aliases: list[str], exclusive: bool, world: AliasWorld
+) -> None:
+    """The write lands but its answer is lost, then WorkMail answers 503 until the wait is over. The step
+    fails; the write that landed is undone like the others, so "nothing was changed" is true (otherwise a
+    removed alias would be lost for good: no state records it, so no destroy would put it back)."""
+    world.fault(operation=operation, drop=True, after=True, count=1)
+    world.fault(operation=operation, status=503)
+    with pytest.raises(WorkMailProviderError) as caught:
+        world.create(aliases, exclusive=exclusive, wait_timeout_seconds=1)
+    world.admin.clear_faults()
+    message = caught.value.message
+    assert "internal error" in message and "nothing was changed" in message, message
+    assert world.live() == ORIGINAL
