@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import http.server
 import json
 import re
 import threading
@@ -18,7 +19,9 @@ from hypothesis import strategies as st
 from pulumi.automation import CommandError
 from pulumi.output import Unknown
 
+from pulumi_workmail import client as client_module
 from pulumi_workmail.aliases_provider import EntityAliasesProvider
+from pulumi_workmail.errors import WorkMailProviderError
 from pulumi_workmail.provider import EntityPrimaryEmailProvider
 from pulumi_workmail.testing import UNKNOWN, ProviderServer, serialize_provider
 from pulumi_workmail.validation import (
@@ -604,3 +607,131 @@ def test_hostile_aliases_fail_preview_and_up_before_any_request(
         assert reason.isprintable(), reason
     assert fleet.admin.total_requests() == 0, fleet.admin.stats()
     assert fleet.live()[name] == fleet.originals[name]
+
+
+# -- EntityAliases: malformed ListAliases answers ------------------------------------------------------------
+
+FAKE_ID = "12345678-1234-1234-1234-123456789012"
+FAKE_USER = {"UserId": FAKE_ID, "Name": "alice", "State": "ENABLED", "Email": "alice@example.com"}
+
+
+class _FakeWorkMail(http.server.BaseHTTPRequestHandler):
+    """Answers DescribeUser with a user, ListAliases with the server's hostile ``pages`` (a function of the
+    page number), the alias writes with ``{}``; counts every call."""
+
+    server: _FakeServer
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        target = str(self.headers.get("X-Amz-Target") or "").rsplit(".", 1)[-1]
+        with self.server.lock:
+            self.server.calls[target] = self.server.calls.get(target, 0) + 1
+            number = self.server.calls[target]
+        if target == "DescribeUser":
+            body = json.dumps(FAKE_USER).encode()
+        elif target == "ListAliases":
+            body = self.server.pages(number)
+        else:
+            body = b"{}"
+        self.send_response(200)
+        self.send_header("Content-Type", JSON_TYPE)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class _FakeServer(http.server.ThreadingHTTPServer):
+    pages: Any
+    calls: dict[str, int]
+    lock: threading.Lock
+
+
+@pytest.fixture
+def fake_workmail(monkeypatch: pytest.MonkeyPatch, aws_isolated: dict[str, str]) -> Iterator[_FakeServer]:
+    server = _FakeServer(("127.0.0.1", 0), _FakeWorkMail)
+    server.pages, server.calls, server.lock = (lambda n: b'{"Aliases": []}'), {}, threading.Lock()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = {
+        "AWS_ENDPOINT_URL_WORKMAIL": f"http://127.0.0.1:{server.server_address[1]}",
+        "AWS_ACCESS_KEY_ID": "AKIDRELIABILITY",
+        "AWS_SECRET_ACCESS_KEY": "reliability-secret",
+        "AWS_REGION": "us-east-1",
+        "AWS_MAX_ATTEMPTS": "1",
+        "PULUMI_WORKMAIL_POLL_SECONDS": "0.01",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def _page(aliases: Any, token: str | None = None) -> bytes:
+    return json.dumps({"Aliases": aliases, **({"NextToken": token} if token else {})}).encode()
+
+
+MALFORMED_LISTS: dict[str, tuple[Any, str, str]] = {
+    # name: (pages, code, words of the message)
+    "aliases_a_string": (lambda n: _page("al@example.com"), "MalformedAnswer", "is not a list of addresses"),
+    "aliases_a_mapping": (lambda n: _page({"x": 1}), "MalformedAnswer", "is not a list of addresses"),
+    "aliases_a_number": (lambda n: _page(7), "MalformedAnswer", "ListAliases"),
+    "a_number_in_the_list": (lambda n: _page(["al@example.com", 7]), "MalformedAnswer", "is not a list of addresses"),
+    "null_in_the_list": (lambda n: _page([None]), "MalformedAnswer", "is not a list of addresses"),
+    "an_object_in_the_list": (lambda n: _page([{"Alias": "al@example.com"}]), "MalformedAnswer", "not a list of"),
+    "not_an_address": (lambda n: _page(["al-at-example.com"]), "MalformedAnswer", "is not a list of addresses"),
+    "newline_in_an_address": (lambda n: _page(["al@example.com\nINFO x"]), "MalformedAnswer", "not a list of"),
+    "10000_character_address": (lambda n: _page(["a" * 10_000 + "@example.com"]), "MalformedAnswer", "not a list"),
+    "bad_address_on_page_2": (
+        lambda n: _page(["al@example.com"], "t1") if n == 1 else _page(["\x1b[31m@x"]),
+        "MalformedAnswer",
+        "is not a list of addresses",
+    ),
+    "answer_a_json_array": (lambda n: b"[1, 2]", "MalformedAnswer", "ListAliases"),
+    "next_token_repeats": (lambda n: _page([], "again"), "PaginationError", "same next token"),
+    "pages_never_end": (lambda n: _page([], f"t{n}"), "PaginationError", "more pages after 50"),
+}
+
+
+@pytest.mark.timeout(60)  # an answer taken for "not yet" would wait out the hour below
+@pytest.mark.parametrize("step", ["create", "refresh"])
+@pytest.mark.parametrize("case", list(MALFORMED_LISTS))
+def test_malformed_list_aliases_answer_fails_at_once_naming_it_and_writes_nothing(
+    case: str, step: str, fake_workmail: _FakeServer, monkeypatch: pytest.MonkeyPatch, figures: Figures
+) -> None:
+    """A refresh must not take nonsense for "no aliases" (the next up would then add them all again)."""
+    pages, code, words = MALFORMED_LISTS[case]
+    fake_workmail.pages = pages
+    monkeypatch.setattr(client_module, "MAX_PAGES", 50)  # of 1000: endless is endless either way, only faster
+    provider = EntityAliasesProvider()
+    props = {
+        "organization_id": ORG,
+        "entity_id": "alice",
+        "aliases": ["al@example.com"],
+        "exclusive": True,
+        "on_delete": "restore",
+        "wait_timeout_seconds": 3600,
+    }
+    recorded = {
+        **props,
+        "resolved_entity_id": FAKE_ID,
+        "entity_type": "USER",
+        "entity_name": "alice",
+        "added_aliases": [],
+        "removed_aliases": [],
+    }
+    with pytest.raises(WorkMailProviderError) as caught:
+        if step == "create":
+            provider.create(props)
+        else:
+            provider.read(f"{ORG}/{FAKE_ID}", recorded)
+    error = caught.value
+    assert (error.code, error.retryable) == (code, False), (error.code, error.message)
+    assert words in error.message, error.message
+    assert error.message.isprintable() and len(error.message) < 1000, error.message
+    if case != "next_token_repeats":  # botocore's own words for that one
+        assert "AWS_ENDPOINT_URL_WORKMAIL" in error.message, error.message
+    assert not {"CreateAlias", "DeleteAlias"} & set(fake_workmail.calls), fake_workmail.calls
+    figures.add("hostile_input.malformed_list_aliases", inputs_fuzzed=1)
