@@ -690,7 +690,7 @@ MALFORMED_LISTS: dict[str, tuple[Any, str, str]] = {
         "is not a list of addresses",
     ),
     "answer_a_json_array": (lambda n: b"[1, 2]", "MalformedAnswer", "ListAliases"),
-    "next_token_repeats": (lambda n: _page([], "again"), "PaginationError", "same next token"),
+    "next_token_repeats": (lambda n: _page([], "again" * 1000), "PaginationError", "same next token"),
     "pages_never_end": (lambda n: _page([], f"t{n}"), "PaginationError", "more pages after 50"),
 }
 
