@@ -17,7 +17,7 @@ WorkMail as it found it. The state records the aliases the resource added and re
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
@@ -30,6 +30,8 @@ from .diff import diff_alias_props
 from .errors import WorkMailProviderError, problem, undo_failed
 from .terms import GONE_CODES, Code, EntityState, EntityType, LiveEntity
 from .validation import ALIAS_INPUT_PROPERTIES, DEFAULT_ON_DELETE, MAX_ALIASES, EntityRef, check_alias_inputs
+
+RetryOn = Callable[[WorkMailProviderError], bool]
 
 
 def _recorded_entity(props: Mapping[str, Any]) -> LiveEntity:
@@ -82,8 +84,23 @@ class EntityAliasesProvider(WorkMailResourceProvider):
                 organization_id, entity_id, Declaration(_owner(), tuple(aliases), bool(props.get("exclusive")))
             )
 
-    def _list(self, wm: WorkMail, entity: LiveEntity, deadline: Deadline) -> Addresses:
-        return addresses(deadline.retry(lambda: wm.list_aliases(entity), transient))
+    def _list(self, wm: WorkMail, entity: LiveEntity, deadline: Deadline, retry_on: RetryOn = transient) -> Addresses:
+        return addresses(deadline.retry(lambda: wm.list_aliases(entity), retry_on))
+
+    @staticmethod
+    def _while_enabled(wm: WorkMail, entity: LiveEntity) -> RetryOn:
+        """``transient``, but EntityStateException only while Describe shows the entity enabled (WorkMail
+        catching up): waiting does not bring back one deleted or deregistered since the stack recorded it."""
+
+        def retry_on(error: WorkMailProviderError) -> bool:
+            if error.code != Code.ENTITY_STATE:
+                return transient(error)
+            try:
+                return wm.read(entity.type, entity.id).enabled
+            except WorkMailProviderError:
+                return True  # cannot tell: keep waiting
+
+        return retry_on
 
     def _check_before_writes(
         self, wm: WorkMail, entity: LiveEntity, declared: Addresses, step: AliasPlan, live: Addresses
@@ -157,7 +174,9 @@ class EntityAliasesProvider(WorkMailResourceProvider):
                 left.append(alias)
         return left
 
-    def _add(self, wm: WorkMail, entity: LiveEntity, alias: str, deadline: Deadline) -> None:
+    def _add(
+        self, wm: WorkMail, entity: LiveEntity, alias: str, deadline: Deadline, retry_on: RetryOn = transient
+    ) -> None:
         def attempt() -> None:
             try:
                 wm.create_alias(entity, alias)
@@ -175,10 +194,12 @@ class EntityAliasesProvider(WorkMailResourceProvider):
                     return
                 raise wm.in_use_error(entity, alias, f"add the alias {alias}") from None
 
-        deadline.retry(attempt, transient)
+        deadline.retry(attempt, retry_on)
 
-    def _remove(self, wm: WorkMail, entity: LiveEntity, alias: str, deadline: Deadline) -> None:
-        deadline.retry(lambda: wm.delete_alias(entity, alias), transient)
+    def _remove(
+        self, wm: WorkMail, entity: LiveEntity, alias: str, deadline: Deadline, retry_on: RetryOn = transient
+    ) -> None:
+        deadline.retry(lambda: wm.delete_alias(entity, alias), retry_on)
 
     # ------------------------------------------------------------ engine calls
 
@@ -261,7 +282,7 @@ class EntityAliasesProvider(WorkMailResourceProvider):
         deadline = self._deadline(props)
         recorded = _recorded_entity(props)
         try:
-            live = self._list(wm, recorded, deadline)
+            live = self._list(wm, recorded, deadline, self._while_enabled(wm, recorded))
         except WorkMailProviderError as error:
             if error.code in GONE_CODES:
                 return ReadResult("", {})
@@ -301,13 +322,24 @@ class EntityAliasesProvider(WorkMailResourceProvider):
         except WorkMailProviderError as error:
             if error.code in GONE_CODES:
                 return  # nothing left to restore
+            if error.code == Code.ENTITY_STATE:
+                live = deadline.retry(lambda: wm.read(entity.type, entity.id), transient)
+                if live.state is EntityState.DELETED:
+                    return  # nothing left to restore
+                if not live.enabled:
+                    if undo.add:
+                        warn(
+                            f"{live.label()} in organization {wm.organization_id} is {live.state}, so the aliases "
+                            f"it had before this resource ({', '.join(undo.add)}) are not put back."
+                        )
+                    return
             raise undo_failed(self._label(props), error) from None
 
     def _put_back(self, wm: WorkMail, entity: LiveEntity, alias: str, deadline: Deadline) -> None:
         """Add an alias this resource removed, unless the address is now used elsewhere (warned) or has
         become the entity's primary."""
         try:
-            self._add(wm, entity, alias, deadline)
+            self._add(wm, entity, alias, deadline, self._while_enabled(wm, entity))
         except WorkMailProviderError as error:
             if error.code != Code.EMAIL_IN_USE:
                 raise
@@ -318,7 +350,7 @@ class EntityAliasesProvider(WorkMailResourceProvider):
     def _take_back(self, wm: WorkMail, entity: LiveEntity, alias: str, deadline: Deadline) -> None:
         """Remove an alias this resource added, unless it has become the entity's primary since."""
         try:
-            self._remove(wm, entity, alias, deadline)
+            self._remove(wm, entity, alias, deadline, self._while_enabled(wm, entity))
         except WorkMailProviderError as error:
             if error.code != Code.INVALID_PARAMETER:
                 raise

@@ -10,6 +10,7 @@ fault table of ``test_faults`` for the README's figures.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -300,6 +301,60 @@ def test_update_right_after_create_under_read_lag_ends_exactly_as_declared(world
     world.update(id_, outs, UPDATED)
     world.admin.lag(0)
     assert world.live() == lower(UPDATED)
+
+
+# ------------------------------------------------------------------ EntityStateException: not yet, or for good
+
+
+def _delete_alice(world: AliasWorld, *, deregister_only: bool = False) -> None:
+    client = world.emu.client()
+    client.deregister_from_work_mail(OrganizationId=world.org, EntityId=world.ids["alice"])
+    if not deregister_only:
+        client.delete_user(OrganizationId=world.org, UserId=world.ids["alice"])
+
+
+def test_refresh_of_an_entity_deleted_since_drops_the_resource_without_waiting(world: AliasWorld) -> None:
+    """WorkMail refuses to list a deleted entity's aliases with EntityStateException, which also means
+    "not enabled yet": Describe tells the two apart, so the refresh does not wait out the 60 s."""
+    id_, outs = world.create(CREATED, exclusive=True, wait_timeout_seconds=60)
+    _delete_alice(world)
+    world.admin.reset_stats()
+    started = time.monotonic()
+    read = world.provider.read(id_, outs)
+    assert (read.id, read.outs) == ("", {}), "dropped"
+    assert time.monotonic() - started < 10
+    assert world.admin.stats().get("ListAliases") == 1
+
+
+@pytest.mark.parametrize("deregister_only", [False, True], ids=["deleted", "deregistered"])
+def test_destroy_of_an_entity_deleted_or_deregistered_since_succeeds_without_waiting(
+    deregister_only: bool, world: AliasWorld, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Nothing is left to put back; a deregistered entity is said to keep none of its aliases."""
+    id_, outs = world.create(CREATED, exclusive=True, wait_timeout_seconds=60)
+    _delete_alice(world, deregister_only=deregister_only)
+    started = time.monotonic()
+    world.delete(id_, outs)
+    assert time.monotonic() - started < 10
+    warned = [line for line in capsys.readouterr().out.splitlines() if line.startswith("warning:")]
+    if deregister_only:
+        assert len(warned) == 1 and "DISABLED" in warned[0] and "al@example.com" in warned[0], warned
+    else:
+        assert not warned, warned
+
+
+def test_entity_state_exception_while_describe_shows_the_entity_enabled_is_waited_out_in_refresh_and_destroy(
+    world: AliasWorld,
+) -> None:
+    """The other half: WorkMail catching up (EntityStateException for an enabled entity) is retried."""
+    id_, outs = world.create(CREATED, exclusive=True)
+    world.fault(operation="ListAliases", error="EntityStateException", count=3)
+    assert world.read(id_, outs)["aliases"] == CREATED
+    assert world.admin.clear_faults() == 3
+    world.fault(operation="CreateAlias", error="EntityStateException", count=3)
+    world.delete(id_, outs)
+    assert world.admin.clear_faults() == 3
+    assert world.live() == ORIGINAL
 
 
 # ------------------------------------------------------------------ 50 resources through the offline runner
