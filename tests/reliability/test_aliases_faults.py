@@ -133,7 +133,13 @@ def test_create_alias_whose_answer_was_lost_and_whose_retry_says_in_use_is_ours(
     world.delete(id_, outs)  # puts al@example.com back: the same two faults
     assert world.admin.clear_faults() == 2
     assert world.live() == ORIGINAL
-    figures.add("faults.aliases_direct", faults_injected=4, operations_attempted=2, operations_converged=2)
+    figures.add(
+        "faults.aliases_direct",
+        faults_injected=4,
+        operations_attempted=2,
+        operations_succeeded_under_faults=2,
+        operations_converged=2,
+    )
 
 
 def test_throttled_list_after_create_alias_says_in_use_is_retried_not_reported_as_in_use(
