@@ -31,6 +31,8 @@ from .errors import WorkMailProviderError, problem, undo_failed
 from .terms import GONE_CODES, Code, EntityState, EntityType, LiveEntity
 from .validation import ALIAS_INPUT_PROPERTIES, DEFAULT_ON_DELETE, MAX_ALIASES, EntityRef, check_alias_inputs
 
+RetryOn = Callable[[WorkMailProviderError], bool]
+
 
 def _recorded_entity(props: Mapping[str, Any]) -> LiveEntity:
     """The entity as the stack recorded it (its primary is not recorded: None)."""
@@ -44,13 +46,33 @@ def _recorded_entity(props: Mapping[str, Any]) -> LiveEntity:
     )
 
 
-RetryOn = Callable[[WorkMailProviderError], bool]
-
-
 def _passing(error: WorkMailProviderError) -> bool:
     """Worth another try for an entity that existed long ago: throttling, 5xx, dropped connections. Not
     EntityStateException, which there means deleted or deregistered, not "created moments ago"."""
     return error.retryable and error.code != Code.ENTITY_STATE
+
+
+class _WhileEnabled:
+    """``transient``, but EntityStateException only while Describe shows the entity enabled (WorkMail
+    catching up): waiting does not bring back one deleted or deregistered since the stack recorded it. The
+    entity it last read is kept, so the caller need not describe it again."""
+
+    def __init__(self, wm: WorkMail, entity: LiveEntity) -> None:
+        self.wm = wm
+        self.entity = entity
+        self.seen: LiveEntity | None = None
+
+    def __call__(self, error: WorkMailProviderError) -> bool:
+        if error.code != Code.ENTITY_STATE:
+            return transient(error)
+        try:
+            self.seen = self.wm.read(self.entity.type, self.entity.id)
+        except WorkMailProviderError:
+            return True  # cannot tell: keep waiting
+        return self.seen.enabled
+
+    def entity_now(self, deadline: Deadline) -> LiveEntity:
+        return self.seen or deadline.retry(lambda: self.wm.read(self.entity.type, self.entity.id), _passing)
 
 
 def _record(props: Mapping[str, Any]) -> Record:
@@ -108,16 +130,24 @@ class EntityAliasesProvider(WorkMailResourceProvider):
             )
 
     def _apply(self, wm: WorkMail, entity: LiveEntity, step: AliasPlan, deadline: Deadline) -> None:
-        """Remove, then add (so a full list has room); on a failure, undo what this step did, then fail."""
+        """Remove, then add (so a full list has room); on a failure, undo what this step did, then fail.
+
+        A call that failed only once the wait was over (throttling, 5xx, lost connections) may have landed
+        all the same, on a try whose answer was lost: a list tells, and one that landed is undone too."""
         done: list[tuple[bool, str]] = []  # (added, alias)
+        pending: tuple[bool, str] | None = None
         try:
             for alias in step.remove:
+                pending = (False, alias)
                 self._remove(wm, entity, alias, deadline)
-                done.append((False, alias))
+                done.append(pending)
             for alias in step.add:
+                pending = (True, alias)
                 self._add(wm, entity, alias, deadline)
-                done.append((True, alias))
+                done.append(pending)
         except WorkMailProviderError as error:
+            if pending is not None and transient(error) and self._landed(wm, entity, *pending):
+                done.append(pending)
             left = self._undo(wm, entity, done, deadline)
             if not done:
                 raise
@@ -131,6 +161,15 @@ class EntityAliasesProvider(WorkMailResourceProvider):
                 f"{error.message} The aliases changed before it were changed back, so nothing was changed.",
                 code=error.code,
             ) from None
+
+    @staticmethod
+    def _landed(wm: WorkMail, entity: LiveEntity, added: bool, alias: str) -> bool:
+        """Whether a call that ran out of tries took effect all the same; when the list cannot tell, it may
+        have (and undoing it is harmless if it did not)."""
+        try:
+            return (alias.lower() in wm.aliases(entity)) == added
+        except WorkMailProviderError:
+            return True
 
     def _undo(self, wm: WorkMail, entity: LiveEntity, done: list[tuple[bool, str]], deadline: Deadline) -> list[str]:
         left = []
@@ -156,7 +195,9 @@ class EntityAliasesProvider(WorkMailResourceProvider):
                 # An earlier try whose answer was lost may have added it: then it is ours.
                 try:
                     ours = wm.aliases(entity)
-                except WorkMailProviderError:
+                except WorkMailProviderError as listing:
+                    if transient(listing):
+                        raise listing from None  # try again: the add, then this list
                     raise error from None
                 if alias.lower() in ours:
                     return
@@ -257,13 +298,14 @@ class EntityAliasesProvider(WorkMailResourceProvider):
         deadline = self._deadline(props)
         recorded = _recorded_entity(props)
         try:
-            live = self._list(wm, recorded, deadline, _passing)
+            enabled = _WhileEnabled(wm, recorded)
+            live = self._list(wm, recorded, deadline, enabled)
         except WorkMailProviderError as error:
             if error.code in GONE_CODES:
                 return ReadResult("", {})
             if error.code != Code.ENTITY_STATE:
                 raise
-            entity = deadline.retry(lambda: wm.read(recorded.type, recorded.id), _passing)
+            entity = enabled.entity_now(deadline)
             if entity.state is EntityState.DELETED:
                 return ReadResult("", {})
             warn(f"{entity.label()} in organization {wm.organization_id} is {entity.state}: it has no aliases.")
@@ -291,33 +333,40 @@ class EntityAliasesProvider(WorkMailResourceProvider):
         wm = self._workmail(props)
         entity = _recorded_entity(props)
         deadline = self._deadline(props)
+        enabled = _WhileEnabled(wm, entity)
         try:
             for alias in undo.add:
-                self._put_back(wm, entity, alias, deadline)
+                self._put_back(wm, entity, alias, deadline, enabled)
             for alias in undo.remove:
-                self._take_back(wm, entity, alias, deadline)
+                self._take_back(wm, entity, alias, deadline, enabled)
         except WorkMailProviderError as error:
             if error.code in GONE_CODES:
                 return  # nothing left to restore
             if error.code == Code.ENTITY_STATE:
                 try:
-                    live = deadline.retry(lambda: wm.read(entity.type, entity.id), _passing)
+                    live = enabled.entity_now(deadline)
                 except WorkMailProviderError as reading:
                     if reading.code in GONE_CODES:
-                        return
+                        return  # nothing left to restore
                     raise undo_failed(self._label(props), error) from None
                 if live.state is EntityState.DELETED:
                     return  # nothing left to restore
                 if not live.enabled:
-                    warn(f"{live.label()} is {live.state}; its aliases cannot be put back as they were.")
+                    if undo.add:
+                        warn(
+                            f"{live.label()} in organization {wm.organization_id} is {live.state}, so the aliases "
+                            f"it had before this resource ({', '.join(undo.add)}) are not put back."
+                        )
                     return
             raise undo_failed(self._label(props), error) from None
 
-    def _put_back(self, wm: WorkMail, entity: LiveEntity, alias: str, deadline: Deadline) -> None:
+    def _put_back(
+        self, wm: WorkMail, entity: LiveEntity, alias: str, deadline: Deadline, enabled: _WhileEnabled
+    ) -> None:
         """Add an alias this resource removed, unless the address is now used elsewhere (warned) or has
         become the entity's primary."""
         try:
-            self._add(wm, entity, alias, deadline, _passing)
+            self._add(wm, entity, alias, deadline, enabled)
         except WorkMailProviderError as error:
             if error.code != Code.EMAIL_IN_USE:
                 raise
@@ -325,10 +374,12 @@ class EntityAliasesProvider(WorkMailResourceProvider):
             if not same(live.email, alias):
                 warn(f"{entity.label()}: the alias {alias} it had is not put back: {error.message}")
 
-    def _take_back(self, wm: WorkMail, entity: LiveEntity, alias: str, deadline: Deadline) -> None:
+    def _take_back(
+        self, wm: WorkMail, entity: LiveEntity, alias: str, deadline: Deadline, enabled: _WhileEnabled
+    ) -> None:
         """Remove an alias this resource added, unless it has become the entity's primary since."""
         try:
-            self._remove(wm, entity, alias, deadline, _passing)
+            self._remove(wm, entity, alias, deadline, enabled)
         except WorkMailProviderError as error:
             if error.code != Code.INVALID_PARAMETER:
                 raise

@@ -120,8 +120,11 @@ class WorkMail:
                     api = self.client.meta.method_to_api_mapping.get(method, method)
                     raise problem(Code.PAGINATION, api=api, pages=MAX_PAGES, operation=ctx.operation)
                 yield page
-        except Exception as error:
+        except (ClientError, BotoCoreError, WorkMailProviderError) as error:
             raise translate(error, ctx) from None
+        except Exception as error:  # raised while botocore parsed an answer of the wrong shape
+            api = self.client.meta.method_to_api_mapping.get(method, method)
+            raise self._malformed(api, f"it could not be read: {type(error).__name__}") from None
 
     def _wrote(self, entity: LiveEntity) -> None:
         self.listings.wrote(self.organization_id, entity)

@@ -255,6 +255,13 @@ def scrub(text: str) -> str:
     return _KEY_LIKE.sub("***", text)
 
 
+def _quoted(text: str) -> str:
+    """Text from an answer or the SDK, scrubbed and cut to ``MESSAGE_MAX`` characters: an endpoint that is
+    not WorkMail may answer with a whole page, or a next token of any length, which botocore quotes."""
+    text = scrub(text)
+    return text if len(text) <= MESSAGE_MAX else text[: MESSAGE_MAX - 1] + "…"
+
+
 def _entity(ctx: Context) -> str:
     return ctx.entity or "the entity"
 
@@ -282,8 +289,8 @@ def translate(error: Exception, ctx: Context) -> WorkMailProviderError:
             sdk = scrub(str(error)).rstrip(".")
             return problem(code, retryable, sdk=sdk, region=ctx.region, operation=ctx.operation)
     if isinstance(error, BotoCoreError):
-        return WorkMailProviderError(f"Could not {ctx.operation}: {scrub(str(error))}", code=type(error).__name__)
-    return WorkMailProviderError(f"Could not {ctx.operation}: {scrub(repr(error))}", code=type(error).__name__)
+        return WorkMailProviderError(f"Could not {ctx.operation}: {_quoted(str(error))}", code=type(error).__name__)
+    return WorkMailProviderError(f"Could not {ctx.operation}: {_quoted(repr(error))}", code=type(error).__name__)
 
 
 def email_in_use(ctx: Context) -> WorkMailProviderError:
@@ -305,9 +312,7 @@ def _client_error(error: ClientError, ctx: Context) -> WorkMailProviderError:
     code = str(info.get("Code", "Unknown"))
     if code == Code.EMAIL_IN_USE:
         return email_in_use(ctx)
-    aws = " ".join(scrub(str(info.get("Message") or "")).split()).rstrip(".")
-    if len(aws) > MESSAGE_MAX:  # an endpoint that is not WorkMail may answer with a whole page
-        aws = aws[: MESSAGE_MAX - 1] + "…"
+    aws = _quoted(" ".join(str(info.get("Message") or "").split()).rstrip("."))
     attempts = int(error.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)) + 1
     status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
     domain = ctx.email.rsplit("@", 1)[-1] if "@" in ctx.email else ""

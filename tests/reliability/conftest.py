@@ -15,18 +15,20 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import Any
 
 import pulumi
 import pytest
 
-from pulumi_workmail import EntityPrimaryEmail
+from pulumi_workmail import EntityAliases, EntityPrimaryEmail
+from pulumi_workmail.aliases_provider import EntityAliasesProvider
 from pulumi_workmail.testing import OfflineStack, is_secret
 from workmail_emulator import Emulator, running
 
 from ..aws_env import isolate_aws
+from ..seeds import acme, seed
 
 REPO = Path(__file__).resolve().parents[2]
 FIGURES_FILE = REPO / ".bench" / "reliability.json"
@@ -157,6 +159,10 @@ class Admin:
 
     def primaries(self, org: str) -> dict[str, str | None]:
         return {name: entity["email"] for name, entity in self.entities(org).items()}
+
+    def aliases(self, org: str) -> dict[str, set[str]]:
+        """Each entity's aliases, lower-cased, as they really are."""
+        return {name: {a.lower() for a in entity["aliases"]} for name, entity in self.entities(org).items()}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -327,6 +333,215 @@ class Fleet:
         live = self.live()
         wrong = {name: live[name] for name in self.names if live[name] != self.originals[name]}
         assert not wrong, f"not restored to the true originals: {wrong}"
+
+
+def lower(addresses: Any) -> set[str]:
+    return {str(a).lower() for a in addresses or ()}
+
+
+class AliasFleet:
+    """``count`` users at ``<name>@old.example`` with the alias ``<name>.alias@old.example``, one
+    ``EntityAliases`` each, in one stack: the even ones exclusive, the odd ones not."""
+
+    def __init__(
+        self,
+        emu: Emulator,
+        tmp_path: Path,
+        count: int,
+        *,
+        prefix: str = "alias",
+        env: dict[str, str] | None = None,
+        env_extra: dict[str, str] | None = None,
+        wait_timeout_seconds: float = 5,
+        stack_name: str = "reliability",
+    ) -> None:
+        self.emu = emu
+        self.admin = Admin(emu)
+        self.names = [f"{prefix}{i:03d}" for i in range(count)]
+        seeded = emu.admin(
+            "POST",
+            "/_emulator/seed",
+            {
+                "organizations": [
+                    {
+                        "alias": f"aliases-{prefix}-{stack_name}".lower(),
+                        "domains": [
+                            {"name": "old.example", "verified": True},
+                            {"name": "new.example", "verified": True},
+                            {"name": "next.example", "verified": True},
+                        ],
+                        "users": [
+                            {"name": name, "email": f"{name}@old.example", "aliases": [f"{name}.alias@old.example"]}
+                            for name in self.names
+                        ],
+                    }
+                ]
+            },
+        )
+        assert seeded[0] == 200, seeded
+        organization = next(iter(seeded[1]["organizations"].values()))
+        self.org: str = organization["id"]
+        self.ids: dict[str, str] = dict(organization["users"])
+        self.originals = {name: {f"{name}.alias@old.example"} for name in self.names}
+        # resource name -> (entity, aliases as declared, exclusive, extra props)
+        self.declared: dict[str, tuple[str, list[str], bool, dict[str, Any]]] = {}
+        self.wait = wait_timeout_seconds
+        self.env = dict(env) if env is not None else stack_env(emu)
+        self.env.update(env_extra or {})
+        self.stack = OfflineStack(
+            stack_name, project_name="reliability", program=self.program, state_dir=str(tmp_path), env=self.env
+        )
+        self.stack.set_config("aws:region", "us-east-1")
+
+    # -- the program -----------------------------------------------------------------------
+
+    def exclusive(self, name: str) -> bool:
+        return self.names.index(name) % 2 == 0
+
+    def declare_all(self, *templates: str) -> None:
+        """Every user's aliases from ``templates`` such as ``"{name}.a@new.example"``."""
+        for name in self.names:
+            self.declare(name, [template.format(name=name) for template in templates])
+
+    def declare(self, name: str, aliases: list[str], **props: Any) -> None:
+        self.declared[f"{name}-aliases"] = (name, aliases, self.exclusive(name), props)
+
+    def program(self) -> None:
+        for resource_name, (entity, aliases, exclusive, props) in list(self.declared.items()):
+            inputs: list[pulumi.Input[str]] = list(aliases)
+            EntityAliases(
+                resource_name,
+                organization_id=self.org,
+                entity_id=entity,
+                aliases=inputs,
+                exclusive=exclusive,
+                wait_timeout_seconds=props.get("wait_timeout_seconds", self.wait),
+            )
+
+    # -- WorkMail and state -----------------------------------------------------------------
+
+    @staticmethod
+    def entity_name(resource_name: str) -> str:
+        return resource_name.removesuffix("-aliases")
+
+    def live(self) -> dict[str, set[str]]:
+        return self.admin.aliases(self.org)
+
+    def state(self) -> dict[str, dict[str, Any]]:
+        return state_resources(self.stack)
+
+    @staticmethod
+    def counted(resource: dict[str, Any], live: set[str]) -> set[str]:
+        """The aliases a refresh would record for ``resource`` from ``live``: all of them when exclusive,
+        else the declared ones the entity has."""
+        return live if output(resource, "exclusive") else lower(output(resource, "aliases")) & live
+
+    def assert_state_matches_workmail(self, *, drifted: Collection[str] = ()) -> None:
+        """The invariant after any operation, failed or not: state never disagrees with WorkMail.
+
+        Every recorded resource's record explains WorkMail: the entity holds its true original aliases
+        minus the ones the resource removed, plus the ones it added (``drifted`` entities, changed by
+        hand, are exempt), and its recorded ``aliases`` are the ones that count of those. Every entity the
+        state does not record holds its true original aliases.
+        """
+        live = self.live()
+        state = self.state()
+        problems: list[str] = []
+        recorded = set()
+        for resource_name, resource in state.items():
+            entity = self.entity_name(resource_name)
+            recorded.add(entity)
+            added, removed = lower(output(resource, "added_aliases")), lower(output(resource, "removed_aliases"))
+            original = lower(self.originals[entity])
+            if added & original or not removed <= original:
+                problems.append(f"{resource_name}: added {added}, removed {removed}, true original {original}")
+            explained = (original - removed) | added
+            if entity in drifted:
+                continue
+            if live[entity] != explained:
+                problems.append(f"{resource_name}: WorkMail holds {sorted(live[entity])}, record explains {explained}")
+            if lower(output(resource, "aliases")) != self.counted(resource, live[entity]):
+                problems.append(f"{resource_name}: state says {output(resource, 'aliases')}, WorkMail {live[entity]}")
+        for entity in self.names:
+            if entity not in recorded and live[entity] != lower(self.originals[entity]):
+                problems.append(f"{entity}: not in state, but WorkMail holds {live[entity]}")
+        assert not problems, "\n".join(problems)
+
+    def assert_converged(self) -> None:
+        """WorkMail and the state both hold exactly the declared aliases (exclusive) or at least them."""
+        live = self.live()
+        state = self.state()
+        assert set(state) == set(self.declared), (
+            sorted(set(self.declared) - set(state)),
+            sorted(set(state) - set(self.declared)),
+        )
+        problems = []
+        for resource_name, (entity, aliases, exclusive, _props) in self.declared.items():
+            expected = lower(aliases) | (set() if exclusive else lower(self.originals[entity]))
+            if live[entity] != expected:
+                problems.append(f"{resource_name}: WorkMail holds {sorted(live[entity])}, declared {sorted(expected)}")
+            recorded = lower(output(state[resource_name], "aliases"))
+            if recorded != lower(aliases):
+                problems.append(f"{resource_name}: state records {sorted(recorded)}, declared {sorted(aliases)}")
+        assert not problems, "\n".join(problems)
+        self.assert_state_matches_workmail()
+
+    def assert_restored(self) -> None:
+        """After destroy: nothing in state, every entity back on its true original aliases."""
+        assert self.state() == {}
+        live = self.live()
+        wrong = {name: live[name] for name in self.names if live[name] != lower(self.originals[name])}
+        assert not wrong, f"not restored to the true original aliases: {wrong}"
+
+
+class AliasWorld:
+    """acme (alice: primary alice@example.com, alias al@example.com; bob; group sales) in a reset emulator,
+    and an ``EntityAliasesProvider`` called directly, as the provider server calls it, with the process
+    environment pointing at the emulator (``AWS_MAX_ATTEMPTS=1``: the provider's own retries are the ones
+    under test)."""
+
+    def __init__(self, emu: Emulator, monkeypatch: pytest.MonkeyPatch, *, max_attempts: int = 1) -> None:
+        self.emu = emu
+        self.admin = Admin(emu)
+        assert emu.admin("POST", "/_emulator/reset")[0] == 200
+        status, seeded = emu.admin("POST", "/_emulator/seed", seed(acme()))
+        assert status == 200, seeded
+        self.org: str = seeded["organizations"]["acme"]["id"]
+        self.ids: dict[str, str] = dict(seeded["organizations"]["acme"]["users"])
+        for key, value in {**stack_env(emu), "AWS_MAX_ATTEMPTS": str(max_attempts)}.items():
+            if key != "PYTHONPATH":
+                monkeypatch.setenv(key, value)
+        self.provider = EntityAliasesProvider()
+
+    def inputs(self, aliases: Any, entity: str = "alice", **extra: Any) -> dict[str, Any]:
+        """Checked inputs, as the engine passes them to create and update."""
+        news = {"organization_id": self.org, "entity_id": entity, "aliases": aliases, "wait_timeout_seconds": 5}
+        checked = self.provider.check({}, {**news, **extra})
+        assert not checked.failures, [(f.property, f.reason) for f in checked.failures]
+        return {**dict(checked.inputs or {}), "__provider": "serialized-provider"}
+
+    def create(self, aliases: list[str], entity: str = "alice", **extra: Any) -> tuple[str, dict[str, Any]]:
+        created = self.provider.create(self.inputs(aliases, entity, **extra))
+        return created.id, {**dict(created.outs or {}), "__provider": "serialized-provider"}
+
+    def update(self, id_: str, olds: dict[str, Any], aliases: list[str], **extra: Any) -> dict[str, Any]:
+        news = self.inputs(aliases, olds["entity_id"], exclusive=olds["exclusive"], **extra)
+        updated = self.provider.update(id_, olds, news)
+        return {**dict(updated.outs or {}), "__provider": "serialized-provider"}
+
+    def read(self, id_: str, olds: dict[str, Any]) -> dict[str, Any]:
+        read = self.provider.read(id_, olds)
+        assert read.id == id_, "the resource is still there"
+        return {**dict(read.outs or {}), "__provider": "serialized-provider"}
+
+    def delete(self, id_: str, olds: dict[str, Any]) -> None:
+        self.provider.delete(id_, olds)
+
+    def live(self, entity: str = "alice") -> set[str]:
+        return self.admin.aliases(self.org)[entity]
+
+    def fault(self, **rule: Any) -> None:
+        self.admin.fault(**rule)
 
 
 @pytest.fixture

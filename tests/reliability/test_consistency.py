@@ -13,7 +13,7 @@ from pulumi.automation import CommandError
 
 from workmail_emulator import Emulator
 
-from .conftest import Figures, Fleet, output
+from .conftest import AliasWorld, Figures, Fleet, output
 
 
 def test_refresh_right_after_an_update_under_lag_reports_no_drift(
@@ -130,3 +130,22 @@ def test_name_of_a_just_created_user_that_is_not_found_yet_fails_at_once_naming_
     with pytest.raises(CommandError) as caught:
         fleet.stack.up()
     assert "fresh" in str(caught.value) and "check entity_id" in str(caught.value), str(caught.value)
+
+
+@pytest.mark.parametrize("by", ["name", "id"])
+def test_entity_aliases_on_a_user_registered_moments_ago_wait_until_it_is_enabled(
+    by: str, emulator: Emulator, monkeypatch: pytest.MonkeyPatch, aws_isolated: dict[str, str], figures: Figures
+) -> None:
+    """RegisterToWorkMail has happened, but for a few reads the user still looks DISABLED: the create
+    waits for it, then lists and adds as usual."""
+    world = AliasWorld(emulator, monkeypatch)
+    client = emulator.client()
+    user = str(client.create_user(OrganizationId=world.org, Name="newcomer", DisplayName="newcomer")["UserId"])
+    world.admin.lag(3)
+    client.register_to_work_mail(OrganizationId=world.org, EntityId=user, Email="newcomer@example.com")
+    _id, outs = world.create(["newcomer.a@new.example"], entity="newcomer" if by == "name" else user)
+    world.admin.lag(0)
+    assert outs["resolved_entity_id"] == user
+    assert world.admin.stats().get("DescribeUser", 0) >= 2, "the first read still saw it DISABLED"
+    assert world.live("newcomer") == {"newcomer.a@new.example"}
+    figures.add("consistency.aliases_create_after_register", operations_attempted=1, operations_converged=1)

@@ -16,7 +16,7 @@ from pulumi_workmail.provider import EntityPrimaryEmailProvider
 from pulumi_workmail.testing import ProviderServer, serialize_provider
 from workmail_emulator import Emulator
 
-from .conftest import Admin, Figures, Fleet, output, stack_env
+from .conftest import Admin, AliasFleet, Figures, Fleet, output, stack_env
 
 
 def test_two_resources_claiming_one_address_exactly_one_wins_and_the_loser_names_the_owner(
@@ -183,3 +183,61 @@ def test_200_resources_from_many_threads_through_4_workers_lose_no_update(
         provider_calls=calls,
         client_threads=24,
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# EntityAliases
+
+
+def test_two_entities_declaring_one_alias_exactly_one_wins_and_the_loser_changes_nothing(
+    emulator: Emulator, tmp_path: Path, aws_isolated: dict[str, str], figures: Figures
+) -> None:
+    """Each declares an alias of its own and the shared one; they run concurrently. The loser's step
+    fails naming the winner, and its own alias, added before the shared one failed, is taken back."""
+    fleet = AliasFleet(emulator, tmp_path, 2, prefix="claimant")
+    shared = "shared@new.example"
+    for name in fleet.names:
+        fleet.declare(name, [f"{name}.a@new.example", shared])
+    with pytest.raises(CommandError) as caught:
+        fleet.stack.up()
+    message = str(caught.value)
+    assert "Traceback" not in message
+
+    live = fleet.live()
+    winners = [name for name in fleet.names if shared in live[name]]
+    assert len(winners) == 1, live
+    winner = winners[0]
+    loser = next(name for name in fleet.names if name != winner)
+    assert f"'{loser}-aliases'" in message, message
+    assert f"{shared} is already used by user {winner} ({fleet.ids[winner]})" in message, message
+    assert "nothing was changed" in message, message
+    assert live[loser] == fleet.originals[loser], "the loser's entity was left as it was"
+    assert set(fleet.state()) == {f"{winner}-aliases"}
+    fleet.assert_state_matches_workmail()
+
+    fleet.declare(loser, [f"{loser}.a@new.example"])
+    fleet.stack.up()
+    fleet.assert_converged()
+    fleet.stack.destroy()
+    fleet.assert_restored()
+    figures.add("races.aliases_same_alias", operations_attempted=2, operations_converged=2)
+
+
+def test_two_entity_aliases_resources_on_one_entity_fail_before_any_write_naming_the_first(
+    emulator: Emulator, tmp_path: Path, aws_isolated: dict[str, str]
+) -> None:
+    """One by name, one by email: the second to claim the entity fails, the first's aliases stand."""
+    fleet = AliasFleet(emulator, tmp_path, 1, prefix="twice")
+    (name,) = fleet.names
+    fleet.declared["by-name"] = (name, [f"{name}.a@new.example"], False, {})
+    fleet.declared["by-email"] = (f"{name}@old.example", [f"{name}.b@new.example"], False, {})
+    with pytest.raises(CommandError) as caught:
+        fleet.stack.up()
+    message = str(caught.value)
+    assert "is already managed by the resource" in message and "EntityAliases" in message, message
+    state = fleet.state()
+    assert len(state) == 1, sorted(state)
+    (first,) = state
+    declared = {"by-name": f"{name}.a@new.example", "by-email": f"{name}.b@new.example"}
+    assert fleet.live()[name] == fleet.originals[name] | {declared[first]}, "only the first's alias was added"
+    assert f"'{first}'" in message, message

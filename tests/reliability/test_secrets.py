@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 from pulumi.automation import CommandError
 
+from pulumi_workmail.aliases_provider import EntityAliasesProvider
+from pulumi_workmail.errors import WorkMailProviderError
 from pulumi_workmail.provider import EntityPrimaryEmailProvider
 from pulumi_workmail.testing import OfflineStack, is_secret, serialize_provider
 from workmail_emulator import Emulator, running
 
-from .conftest import Figures, Fleet, stack_env
+from .conftest import AliasFleet, AliasWorld, Figures, Fleet, stack_env
 
 ENV_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "AKIAENVRELIABLE00042",
@@ -235,3 +237,101 @@ def test_refused_credentials_are_reported_as_an_authentication_problem_on_every_
     allowed.destroy()
     fleet.assert_restored()
     figures.add("secrets.refused_credentials", operations_attempted=4, operations_failed_cleanly=4)
+
+
+def test_no_credential_value_appears_in_entity_aliases_state_outputs_logs_or_errors(
+    profile_files: dict[str, str],
+    profile_only_emulator: Emulator,
+    tmp_path: Path,
+    figures: Figures,
+) -> None:
+    """The same search for ``EntityAliases``: a stack through create, update, refresh, a failing step
+    (an alias another user holds) and destroy, then a step the credentials themselves fail."""
+    emu = profile_only_emulator
+    evidence = Evidence()
+    pickled = serialize_provider(EntityAliasesProvider())
+    evidence.add("serialize_provider", pickled)
+    evidence.add("serialize_provider(decoded)", base64.b64decode(pickled).decode("latin-1"))
+
+    env = stack_env(emu, **ENV_CREDENTIALS, **profile_files)
+    fleet = AliasFleet(emu, tmp_path, 3, prefix="secret", env=env)
+    fleet.stack.set_config("aws:profile", PROFILE)
+    first, _second, third = fleet.names
+
+    fleet.declare_all("{name}.a@new.example")
+    evidence.result("preview", fleet.stack.preview())
+    evidence.result("up.create", fleet.stack.up())
+    fleet.assert_converged()  # the profile's key was used: the emulator refuses the environment's
+    evidence.stack("after-create", fleet.stack)
+    raw = json.loads(Path(fleet.stack.state_file).read_text(encoding="utf-8"))
+    dynamic = [r for r in raw["deployment"]["resources"] if r["type"].startswith("pulumi-python:dynamic")]
+    assert len(dynamic) == 3
+    assert all(is_secret(r[part]["__provider"]) for r in dynamic for part in ("inputs", "outputs")), "in the clear"
+
+    fleet.declare_all("{name}.a@new.example", "{name}.b@next.example")
+    evidence.result("up.update", fleet.stack.up())
+    evidence.result("refresh", fleet.stack.refresh())
+
+    fleet.declare(third, [f"{third}.a@new.example", f"{first}.a@new.example"])  # first's: this step fails
+    with pytest.raises(CommandError) as caught:
+        fleet.stack.up()
+    assert f"{first}.a@new.example is already used by user {first}" in str(caught.value), str(caught.value)
+    evidence.failure("up.conflict", caught.value)
+    evidence.stack("after-conflict", fleet.stack)
+
+    refused = OfflineStack(
+        "refused", project_name="reliability", program=fleet.program, state_dir=str(tmp_path), env=env
+    )
+    refused.set_config("aws:region", "us-east-1")
+    with pytest.raises(CommandError) as refusal:
+        refused.up()
+    assert "credentials" in str(refusal.value)
+    evidence.failure("up.refused", refusal.value)
+    evidence.stack("refused", refused)
+
+    fleet.declare(third, [f"{third}.a@new.example"])
+    evidence.result("up.fixed", fleet.stack.up())
+    evidence.result("destroy", fleet.stack.destroy())
+    fleet.assert_restored()
+    evidence.stack("after-destroy", fleet.stack)
+
+    assert not evidence.leaks(), evidence.leaks()
+    assert len(evidence.texts) >= 20
+    figures.add(
+        "secrets.aliases_no_leak",
+        places_searched=len(evidence.texts),
+        credential_values=len(SECRET_VALUES),
+        leaks_found=len(evidence.leaks()),
+    )
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"operation": "CreateAlias", "error": "AccessDeniedException", "every": 2, "count": 1},
+        {"operation": "ListAliases", "error": "ExpiredTokenException"},
+        {"operation": "DeleteAlias", "error": "UnrecognizedClientException"},
+        {"operation": "CreateAlias", "drop": True},
+        {"operation": "ListAliases", "status": 503},
+    ],
+    ids=["access_denied_mid_way", "expired_token", "unrecognized_client", "dropped", "http_503"],
+)
+def test_entity_aliases_messages_and_outputs_quote_no_credential_value(
+    rule: dict[str, Any], emulator: Emulator, monkeypatch: pytest.MonkeyPatch, aws_isolated: dict[str, str]
+) -> None:
+    """The provider called directly, with distinctive credentials in its environment: neither the message
+    of a failing step (one that undoes writes included) nor the outputs of a good one quote them."""
+    world = AliasWorld(emulator, monkeypatch)
+    for key, value in ENV_CREDENTIALS.items():
+        monkeypatch.setenv(key, value)
+    texts: list[str] = []
+    id_, outs = world.create(["x1@new.example"], exclusive=True, wait_timeout_seconds=0.5)
+    texts.append(json.dumps(outs))
+    world.fault(**rule)
+    with pytest.raises(WorkMailProviderError) as caught:
+        world.update(id_, outs, ["x2@new.example", "x3@new.example"], wait_timeout_seconds=0.5)
+    world.admin.clear_faults()
+    texts += [caught.value.message, str(caught.value), repr(caught.value)]
+    texts.append(json.dumps(world.read(id_, outs)))
+    leaks = [value for value in SECRET_VALUES for text in texts if value in text]
+    assert not leaks, (leaks, texts)
