@@ -93,6 +93,22 @@ def test_the_sdist_holds_the_sources_licence_and_readme_and_no_repository_leftov
     assert not [n for n in names if "__pycache__" in n or n.startswith("provider/tests")]
 
 
+def test_the_wheel_is_the_file_the_readme_installs(dist: Path, tmp_path: Path) -> None:
+    """The README's `python -m build --wheel <clone>` (a wheel straight from the tree, not from the sdist)
+    makes the file its next line installs, with the same contents as the wheel built from the sdist."""
+    source = tmp_path / "pulumi-workmail"
+    ignore = shutil.ignore_patterns(
+        ".venv", ".tools", ".git", ".bench", "build", "*.egg-info", "__pycache__", ".*cache"
+    )
+    shutil.copytree(REPO, source, ignore=ignore)
+    subprocess.run([sys.executable, "-m", "build", "--wheel", str(source)], check=True, capture_output=True, text=True)
+    (built,) = (source / "dist").glob("*.whl")
+    readme = (REPO / "README.md").read_text()
+    assert f"pip install ~/pulumi-workmail/dist/{built.name}\n" in readme
+    with zipfile.ZipFile(built) as direct, _wheel(dist) as from_sdist:
+        assert sorted(direct.namelist()) == sorted(from_sdist.namelist())
+
+
 def test_the_licence_is_apache_2_0_as_the_metadata_says() -> None:
     text = (REPO / "LICENSE").read_text()
     assert "Apache License" in text and "Version 2.0, January 2004" in text

@@ -80,6 +80,8 @@ def environment(emulator: Emulator, credentials: dict[str, str], access_keys: li
         f"export AWS_ACCESS_KEY_ID={key}",
         f"export AWS_SECRET_ACCESS_KEY={secret}",
         f"export AWS_REGION={emulator.backend.region}",
+        # The AWS CLI (v1, as pip installs it) reads the region from this one only.
+        f"export AWS_DEFAULT_REGION={emulator.backend.region}",
     ]
     organizations = (emulator.seed_result or {}).get("organizations", {})
     for alias, ids in organizations.items():

@@ -142,6 +142,11 @@ def test_retire_domain_moves_every_address_off_then_retires_the_domain_and_destr
     assert outputs["aliases"].value == {name: sorted(aliases) for name, (_, aliases) in MOVED.items()}
     resources = {r["urn"].rsplit("::", 1)[1]: r for r in stack.export_state()["deployment"]["resources"]}
     domain_urn = resources["old-domain"]["urn"]
+    # The README drops the Domain from the state by this URN when a destroy before retiring fails.
+    delete = (
+        f'pulumi state delete "{domain_urn.replace("urn:pulumi:dev::", "urn:pulumi:$(pulumi stack --show-name)::")}"'
+    )
+    assert f"\n{delete}\n" in (EXAMPLE / "README.md").read_text()
     for name in MOVED:
         assert resources[f"primary-{name}"].get("dependencies") == [domain_urn], "addresses are put back before it goes"
         assert resources[f"aliases-{name}"].get("dependencies") == [resources[f"primary-{name}"]["urn"]]

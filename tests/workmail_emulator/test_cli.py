@@ -27,7 +27,10 @@ from botocore.config import Config
 from workmail_emulator import Emulator, running
 from workmail_emulator.server import StateFileError
 
+from ..aws_env import isolate_aws
 from .emulator_testlib import raises_code, standard_seed
+
+ISOLATION = ("AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_EC2_METADATA_DISABLED")
 
 if TYPE_CHECKING:
     from mypy_boto3_workmail import WorkMailClient
@@ -262,6 +265,17 @@ def test_seed_file_is_loaded_at_start(spawn: Callable[..., Server], tmp_path: Pa
     server.stop()
 
 
+def _env_lines(server: Server) -> list[str]:
+    """The --print-env block, up to its (one seeded organization's) closing comment."""
+    assert server.proc.stdout is not None
+    lines: list[str] = []
+    while not lines or not lines[-1].startswith("# organization"):
+        line = server.proc.stdout.readline()
+        assert line, f"the emulator stopped printing after {lines}"
+        lines.append(line.rstrip("\n"))
+    return lines
+
+
 def test_print_env_gives_shell_lines_that_reach_the_emulator_and_name_the_seeded_organization(
     spawn: Callable[..., Server], tmp_path: Path
 ) -> None:
@@ -271,10 +285,16 @@ def test_print_env_gives_shell_lines_that_reach_the_emulator_and_name_the_seeded
     url = server.read_url()
     assert server.proc.stdout is not None
     seeded = json.loads(server.proc.stdout.readline())
-    lines = [server.proc.stdout.readline().rstrip("\n") for _ in range(6)]
+    lines = _env_lines(server)
     exports = dict(line.removeprefix("export ").split("=", 1) for line in lines if line.startswith("export "))
     assert exports["AWS_ENDPOINT_URL_WORKMAIL"] == url
-    assert set(exports) == {"AWS_ENDPOINT_URL_WORKMAIL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"}
+    assert set(exports) == {
+        "AWS_ENDPOINT_URL_WORKMAIL",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+    }
     org = seeded["organizations"]["acme"]["id"]
     assert f"# organization acme: {org}" in lines
     wm = boto3.session.Session().client(
@@ -285,6 +305,32 @@ def test_print_env_gives_shell_lines_that_reach_the_emulator_and_name_the_seeded
         aws_secret_access_key=exports["AWS_SECRET_ACCESS_KEY"],
     )
     assert wm.describe_user(OrganizationId=org, UserId="alice")["Email"] == "alice@example.com"
+    server.stop()
+
+
+def test_print_env_lines_point_the_aws_cli_at_the_emulator(
+    spawn: Callable[..., Server], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The AWS CLI (v1) reads its region from AWS_DEFAULT_REGION only, not AWS_REGION: exporting exactly the
+    printed lines must be enough for `aws workmail list-organizations`."""
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps(standard_seed()))
+    server = spawn("--port", "0", "--seed", str(seed), "--print-env")
+    server.read_url()
+    assert server.proc.stdout is not None
+    server.proc.stdout.readline()
+    exports = [line for line in _env_lines(server) if line.startswith("export ")]
+    isolate_aws(monkeypatch, tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") or k in ISOLATION}
+    script = "\n".join([*exports, "aws workmail list-organizations --query 'OrganizationSummaries[].Alias'"])
+    done = subprocess.run(
+        ["bash", "-c", script],
+        env={**env, "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, json.loads(done.stdout or "null")) == (0, ["acme"]), done.stderr
     server.stop()
 
 
