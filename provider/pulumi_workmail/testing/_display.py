@@ -7,10 +7,10 @@ functions that a unit test can pin down without running a program.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any, Final
 
+from ._render import inline_value, outputs_section
 from ._results import ResultOp, Step
 from ._server import CheckFailure
 from ._wire import UNKNOWN, is_secret, urn_type_name
@@ -58,13 +58,9 @@ def _go_inner(value: Any) -> str:
 
 
 def display_value(value: Any) -> str:
-    """A value in a diff or output line: secrets and unknowns masked, long JSON cut to 80 characters."""
-    if is_secret(value):
-        return "[secret]"
-    if value == UNKNOWN:
-        return "[unknown]"
-    text = json.dumps(value, sort_keys=True, default=str)
-    return text if len(text) <= 80 else text[:77] + "..."
+    """A value in a step's diff line, whole, on one line: numbers, strings, secrets (``[secret]``) and
+    unknowns (``[unknown]``) as the CLI prints them, lists and maps as ``["a", 2]`` and ``{"k": "v"}``."""
+    return inline_value(value)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -133,9 +129,10 @@ def error_lines(message: str, urn: str | None) -> list[str]:
     return [f"  error: {where}{line}" for line in message.splitlines()]
 
 
-def outputs_lines(outputs: Mapping[str, Any]) -> list[str]:
-    """The stack outputs block after an update, sorted by key, values masked as in diffs."""
-    return ["Outputs:", *(f"    {key}: {display_value(value)}" for key, value in sorted(outputs.items()))]
+def outputs_lines(old: Mapping[str, Any] | None, new: Mapping[str, Any], *, planned: bool) -> list[str]:
+    """The ``Outputs:`` section: the stack outputs laid out as the CLI lays them out, changes marked
+    against ``old`` (the outputs recorded before; None for a new stack); see :mod:`._render`."""
+    return outputs_section(old, new, planning=planned)
 
 
 def summary_line(changes: Mapping[str, int], *, planned: bool) -> str:

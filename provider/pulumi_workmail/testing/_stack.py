@@ -52,7 +52,8 @@ Where it differs from the engine, so results can be trusted only that far:
   (marked with the wire wrapper); refresh reports drift by comparing outputs instead of calling Diff and
   inverting it;
 - the state file is not a Pulumi checkpoint (``pulumi stack import`` cannot read it), and the display is a
-  plain log, not the CLI's renderer;
+  plain log of steps, not the CLI's renderer (no progress rows, its own summary line), closed by the
+  CLI's Outputs section (``_render`` lays values out as the CLI does);
 - the program runs in this process, so ``env`` reaches the provider process only, and interpreter or
   import-path problems of the CLI's ``pulumi-resource-pulumi-python`` shim may not show up; resources of
   other providers (and invokes) need ``mocks=``, as under ``pulumi.runtime.set_mocks``.
@@ -340,14 +341,30 @@ class OfflineStack:
         return (deployment, *self._finish_output(deployment, kind, clock), started)
 
     def _finish_output(self, deployment: Deployment, kind: Kind, clock: float) -> tuple[str, str]:
-        if kind == "update" and deployment.failure is None and deployment.stack_outputs:
-            deployment.emit(*_display.outputs_lines(deployment.stack_outputs))
+        deployment.emit(*self._outputs_lines(deployment, kind))
         deployment.emit(_display.summary_line(deployment.change_summary(), planned=kind == "preview"))
         deployment.emit(f"Duration: {time.monotonic() - clock:.2f}s")
         deployment.emit(*_display.provider_output_lines(deployment.provider_stdout))
         if deployment.failure is not None:
             deployment.emit(f"error: {kind} failed")
         return "\n".join(deployment.lines) + "\n", deployment.provider_stderr
+
+    @staticmethod
+    def _outputs_lines(deployment: Deployment, kind: Kind) -> list[str]:
+        """The stack outputs as the CLI shows them after each verb: a preview shows what changes, an update
+        every output with the changes marked (after a failure too: the outputs the program did not get to
+        register show as removed, as on the CLI), a refresh the recorded ones; a destroy shows none."""
+        stack = next((r for r in deployment.old.values() if r.type == STACK_TYPE), None)
+        old = stack.outputs if stack is not None else None
+        if kind == "update":
+            return _display.outputs_lines(old, deployment.stack_outputs or {}, planned=False)
+        if deployment.failure is not None:
+            return []
+        if kind == "preview":
+            return _display.outputs_lines(old, deployment.stack_outputs or {}, planned=True)
+        if kind == "refresh" and old is not None:
+            return _display.outputs_lines(old, old, planned=False)
+        return []
 
     def _summary(self, kind: str, deployment: Deployment, started: datetime) -> UpdateSummary:
         return UpdateSummary(

@@ -1,0 +1,117 @@
+"""What a user reads after each verb, on both backends: the Outputs section, line for line.
+
+The real CLI is the reference; the offline runner must print the same section the same way: whole
+values, numbers as the CLI prints them, lists and maps on several lines, changed outputs marked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .conftest import Scenario
+
+NOTE = (
+    "Managed by pulumi-workmail: change the primary address in the program, not in the console, "
+    "or the next up puts it back."
+)
+
+
+def section(stdout: str, heading: str) -> list[str]:
+    """The lines of a closing section (``Diagnostics:``, ``Outputs:``) without its heading and the blank
+    lines after it; [] when the output has none."""
+    lines = stdout.splitlines()
+    if heading not in lines:
+        return []
+    start = lines.index(heading) + 1
+    ends = ("Outputs:", "Resources:") if heading == "Diagnostics:" else ("Resources:",)
+    end = next((i for i in range(start, len(lines)) if lines[i].startswith(ends)), len(lines))
+    body = lines[start:end]
+    while body and not body[-1].strip():
+        body.pop()
+    return body
+
+
+def outputs_program(sc: Scenario, **exports: Any) -> None:
+    sc.exports = {"email": lambda made: made["alice-primary"].email, **exports}
+
+
+def test_stack_outputs_show_whole_values_integers_without_a_fraction_and_lists_and_maps_on_several_lines(
+    scenario: Scenario,
+) -> None:
+    sc = scenario
+    sc.declare("alice-primary", entity_id="alice", email="alice@new.example")
+    outputs_program(
+        sc, count=4, note=NOTE, aliases=["al@example.com", "alice@example.com"], owner={"name": "alice", "mailboxes": 1}
+    )
+
+    up = sc.stack.up()
+
+    assert section(up.stdout, "Outputs:") == [
+        "    aliases: [",
+        '        [0]: "al@example.com"',
+        '        [1]: "alice@example.com"',
+        "    ]",
+        "    count  : 4",
+        '    email  : "alice@new.example"',
+        f'    note   : "{NOTE}"',
+        "    owner  : {",
+        "        mailboxes: 1",
+        '        name     : "alice"',
+        "    }",
+    ], up.stdout
+
+
+def test_an_update_marks_changed_added_and_removed_outputs_and_its_preview_shows_only_those(
+    scenario: Scenario,
+) -> None:
+    sc = scenario
+    sc.declare("alice-primary", entity_id="alice", email="alice@new.example")
+    outputs_program(
+        sc, count=4, note=NOTE, aliases=["al@example.com"], owner={"name": "alice", "mailboxes": 1}, team="mail"
+    )
+    sc.stack.up()
+    sc.declare("alice-primary", entity_id="alice", email="alice.liddell@new.example")
+    outputs_program(
+        sc,
+        count=5,
+        aliases=["al@example.com", "alice@old.example"],
+        owner={"name": "Alice Liddell", "mailboxes": 1},
+        team="mail",
+        ratio=0.5,
+    )
+    changed = [
+        "  ~ aliases: [",
+        '        [0]: "al@example.com"',
+        '      + [1]: "alice@old.example"',
+        "    ]",
+        "  ~ count  : 4 => 5",
+        '  ~ email  : "alice@new.example" => "alice.liddell@new.example"',
+        f'  - note   : "{NOTE}"',
+        "  ~ owner  : {",
+        "        mailboxes: 1",
+        '      ~ name     : "alice" => "Alice Liddell"',
+        "    }",
+        "  + ratio  : 0.5",
+    ]
+
+    preview = sc.stack.preview()
+    up = sc.stack.up()
+
+    assert section(preview.stdout, "Outputs:") == changed, preview.stdout
+    assert section(up.stdout, "Outputs:") == [*changed, '    team   : "mail"'], up.stdout
+
+
+def test_a_refresh_lists_the_recorded_outputs_and_returns_its_summary(scenario: Scenario) -> None:
+    sc = scenario
+    sc.declare("alice-primary", entity_id="alice", email="alice@new.example")
+    outputs_program(sc, count=4)
+    sc.stack.up()
+    sc.wm.update_primary_email_address(
+        OrganizationId=sc.org, EntityId=sc.entity_id("users", "alice"), Email="al@example.com"
+    )
+
+    refresh = sc.stack.refresh()
+
+    assert (refresh.summary.kind, refresh.summary.result) == ("refresh", "succeeded")
+    assert {k: v for k, v in refresh.summary.resource_changes.items() if v} == {"same": 1, "update": 1}
+    assert section(refresh.stdout, "Outputs:") == ["    count: 4", '    email: "alice@new.example"'], refresh.stdout
