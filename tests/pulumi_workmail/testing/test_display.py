@@ -12,21 +12,23 @@ from pulumi_workmail.testing import UNKNOWN, CheckFailure, Step, wrap_secret
 from pulumi_workmail.testing._display import (
     RUNNER_HEADER,
     check_failure_message,
-    diagnostic_lines,
+    diagnostics_lines,
     error_lines,
     exception_message,
     go_value,
     header_lines,
     outputs_lines,
+    passing_note_lines,
     protected_message,
-    provider_output_lines,
     render_step,
     summary_line,
 )
+from pulumi_workmail.testing._engine import LogMessage
 from pulumi_workmail.testing._render import go_number, go_quote
 
 TYPE = "pulumi-python:dynamic/workmail:EntityPrimaryEmail"
 URN = f"urn:pulumi:dev::proj::{TYPE}::alice"
+STACK_URN = "urn:pulumi:dev::proj::pulumi:pulumi:Stack::proj-dev"
 
 
 def step(op: Any, result_op: Any = None, **fields: Any) -> Step:
@@ -155,18 +157,8 @@ def test_outputs_are_sorted_aligned_and_masked() -> None:
     assert lines == ["Outputs:", '    email: "alice@example.com"', "    token: [secret]", ""]
 
 
-def test_provider_output_is_shown_indented_and_only_when_there_is_some() -> None:
-    assert provider_output_lines("warning: slow\nretrying\n") == [
-        "Provider output:",
-        "    warning: slow",
-        "    retrying",
-    ]
-    assert provider_output_lines(" \n") == []
-
-
-def test_a_program_log_message_becomes_one_diagnostic_line_per_line() -> None:
-    assert diagnostic_lines("warning", "first\nsecond") == ["    warning: first", "    warning: second"]
-    assert diagnostic_lines("info", "") == ["    info: "]
+def test_an_ephemeral_note_is_one_line_on_its_resource_as_on_the_cli_row() -> None:
+    assert passing_note_lines(URN, "waiting for WorkMail\n") == [f"    {TYPE} alice  waiting for WorkMail"]
 
 
 def test_an_error_names_the_resource_on_every_line() -> None:
@@ -228,7 +220,7 @@ def test_an_exception_without_a_message_is_named_by_its_type() -> None:
     assert exception_message(ValueError("  bad value \n")) == "bad value"
 
 
-# -- the Outputs section, as the CLI printed it ------------------------------------
+# -- the Outputs and Diagnostics sections, as the CLI printed them ------------------------------------
 
 OLD_OUTPUTS: dict[str, Any] = {
     "added": ["x1@example.com"],
@@ -418,3 +410,35 @@ def test_numbers_print_as_the_cli_prints_them(number: float, printed: str) -> No
 
 def test_strings_are_quoted_as_go_quotes_them() -> None:
     assert go_quote('a "b"\\\n\x1b\u200b') == '"a \\"b\\"\\\\\\n\\x1b\\u200b"'
+
+
+def test_diagnostics_group_messages_under_their_resource_with_the_stack_last() -> None:
+    bob = URN.replace("::alice", "::bob")
+    messages = [
+        LogMessage("warning", "slow\nretrying", URN),
+        LogMessage("info", "program note", ""),
+        LogMessage("error", "failed", bob),
+        LogMessage("info", "adds x@example.com.", URN),
+    ]
+
+    lines = diagnostics_lines(messages, STACK_URN, provider_stdout="printed by the provider\n\n")
+
+    assert lines == [
+        "Diagnostics:",
+        f"  {TYPE} (alice):",
+        "    warning: slow",
+        "    retrying",
+        "    adds x@example.com.",
+        "",
+        f"  {TYPE} (bob):",
+        "    error: failed",
+        "",
+        "  pulumi:pulumi:Stack (proj-dev):",
+        "    program note",
+        "    printed by the provider",
+        "",
+    ]
+
+
+def test_there_is_no_diagnostics_section_without_a_message() -> None:
+    assert diagnostics_lines([LogMessage("info", "  ", URN)], STACK_URN, provider_stdout=" \n") == []
