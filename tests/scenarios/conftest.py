@@ -58,6 +58,8 @@ class Scenario:
         self.org: str = self.ids["id"]
         self.other_org: str = emu.seed_result["organizations"]["globex"]["id"]
         self.resources: dict[str, Declared] = {}
+        # Stack outputs instead of the declared resources' (EXPORTS): values, or functions of the resources.
+        self.exports: dict[str, Any] | None = None
 
     # -- the program ------------------------------------------------------------------------
 
@@ -82,13 +84,15 @@ class Scenario:
                 declared = self.resources[name]
                 opts = pulumi.ResourceOptions(depends_on=[make(d) for d in declared.depends_on])
                 resource = declared.kind(name, opts=opts, **declared.props)
-                for key in EXPORTS[declared.kind]:
+                for key in EXPORTS[declared.kind] if self.exports is None else ():
                     pulumi.export(f"{name}.{key}", getattr(resource, key))
                 made[name] = resource
             return made[name]
 
         for name in list(self.resources):
             make(name)
+        for key, value in (self.exports or {}).items():
+            pulumi.export(key, value(made) if callable(value) else value)
 
     # -- WorkMail ---------------------------------------------------------------------------
 

@@ -7,10 +7,11 @@ functions that a unit test can pin down without running a program.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+from ._engine import LogMessage
+from ._render import inline_value, outputs_section
 from ._results import ResultOp, Step
 from ._server import CheckFailure
 from ._wire import UNKNOWN, is_secret, urn_type_name
@@ -58,13 +59,9 @@ def _go_inner(value: Any) -> str:
 
 
 def display_value(value: Any) -> str:
-    """A value in a diff or output line: secrets and unknowns masked, long JSON cut to 80 characters."""
-    if is_secret(value):
-        return "[secret]"
-    if value == UNKNOWN:
-        return "[unknown]"
-    text = json.dumps(value, sort_keys=True, default=str)
-    return text if len(text) <= 80 else text[:77] + "..."
+    """A value in a step's diff line, whole, on one line: numbers, strings, secrets (``[secret]``) and
+    unknowns (``[unknown]``) as the CLI prints them, lists and maps as ``["a", 2]`` and ``{"k": "v"}``."""
+    return inline_value(value)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -122,9 +119,10 @@ def render_step(step: Step) -> list[str]:
     return lines
 
 
-def diagnostic_lines(severity: str, message: str) -> list[str]:
-    """A program's log message (``pulumi.log``), one indented line per message line."""
-    return [f"    {severity}: {line}" for line in message.splitlines() or [""]]
+def passing_note_lines(urn: str, message: str) -> list[str]:
+    """An ephemeral message (what a step waits for): on a line of its resource, as on the CLI's row."""
+    type_, name = urn_type_name(urn)
+    return [f"    {type_} {name}  {line}" for line in message.splitlines() if line.strip()]
 
 
 def error_lines(message: str, urn: str | None) -> list[str]:
@@ -133,9 +131,10 @@ def error_lines(message: str, urn: str | None) -> list[str]:
     return [f"  error: {where}{line}" for line in message.splitlines()]
 
 
-def outputs_lines(outputs: Mapping[str, Any]) -> list[str]:
-    """The stack outputs block after an update, sorted by key, values masked as in diffs."""
-    return ["Outputs:", *(f"    {key}: {display_value(value)}" for key, value in sorted(outputs.items()))]
+def outputs_lines(old: Mapping[str, Any] | None, new: Mapping[str, Any], *, planned: bool) -> list[str]:
+    """The ``Outputs:`` section: the stack outputs laid out as the CLI lays them out, changes marked
+    against ``old`` (the outputs recorded before; None for a new stack); see :mod:`._render`."""
+    return outputs_section(old, new, planning=planned)
 
 
 def summary_line(changes: Mapping[str, int], *, planned: bool) -> str:
@@ -147,8 +146,26 @@ def summary_line(changes: Mapping[str, int], *, planned: bool) -> str:
     return "Resources: " + (", ".join(parts) if parts else "0 unchanged")
 
 
-def provider_output_lines(stdout: str) -> list[str]:
-    """What the provider process printed, shown after the summary as the CLI shows what provider code prints."""
-    if not stdout.strip():
+def diagnostics_lines(messages: Sequence[LogMessage], root_urn: str, provider_stdout: str = "") -> list[str]:
+    """The ``Diagnostics:`` section, as the CLI prints it: each resource's messages (warnings, errors,
+    notes) under ``  <type> (<name>):``, with ``warning: `` or ``error: `` before them (a note has no
+    prefix), a blank line after each resource. Messages about no resource, and whatever the provider
+    printed rather than logged (one message a line), go under the Stack. Resources are in URN order, the
+    Stack last (the CLI's order with ``--deterministic``; otherwise it has none).
+    """
+    groups: dict[str, list[str]] = {}
+    printed = [LogMessage("info", line, root_urn) for line in provider_stdout.splitlines() if line.strip()]
+    for message in [*messages, *printed]:
+        prefix = "" if message.severity == "info" else f"{message.severity}: "
+        text = (prefix + message.message).rstrip()
+        if text:
+            groups.setdefault(message.urn or root_urn, []).extend(text.split("\n"))
+    if not groups:
         return []
-    return ["Provider output:", *(f"    {line}" for line in stdout.splitlines())]
+    lines = ["Diagnostics:"]
+    for urn in sorted(groups, key=lambda urn: (urn == root_urn, urn)):
+        type_, name = urn_type_name(urn)
+        lines.append(f"  {type_} ({name}):")
+        lines.extend(f"    {line}".rstrip() for line in groups[urn])
+        lines.append("")
+    return lines

@@ -7,14 +7,14 @@ only other providers' resources and invokes go to the caller's mocks, and withou
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any, cast
 
 from google.protobuf import empty_pb2
 from pulumi.runtime import rpc
-from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
+from pulumi.runtime.mocks import MockCallArgs, MockEngine, MockMonitor, MockResourceArgs, Mocks
 from pulumi.runtime.proto import resource_pb2
 
+from ._engine import log_message
 from ._state import STACK_TYPE, is_dynamic_type
 from ._wire import make_urn, parse_urn, to_struct, wire_props
 
@@ -110,12 +110,13 @@ class Monitor(MockMonitor):
         return cast(Any, super()).ReadResource(request)
 
 
-class Diagnostics(logging.Handler):
-    """Program log messages (``pulumi.log``) go to the run's output, as the CLI shows diagnostics."""
+class ProgramEngine(MockEngine):
+    """The engine the program logs to (``pulumi.log``): each message goes to the run's Diagnostics under
+    the resource it names (the Stack when it names none), as the CLI shows program messages."""
 
     def __init__(self, deployment: Deployment) -> None:
-        super().__init__(level=logging.INFO)
+        super().__init__(None)
         self._deployment = deployment
 
-    def emit(self, record: logging.LogRecord) -> None:
-        self._deployment.diagnostic(record.levelname.lower(), record.getMessage())
+    def Log(self, request: Any) -> None:
+        self._deployment.diagnostic(log_message(request))

@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any, Final, Literal, cast
 
 from . import _display
+from ._engine import EngineLogServer, LogMessage
 from ._results import ResultOp, Step, StepOp, step_snapshot
 from ._server import ProviderError, ProviderServer, ProviderStartError
-from ._state import DEFAULT_PROVIDER_TYPE, ResourceState, StackState, StepLog
+from ._state import DEFAULT_PROVIDER_TYPE, STACK_TYPE, ResourceState, StackState, StepLog
 from ._wire import SECRET_SIG, SIG_KEY, make_urn, urn_type_name
 
 Kind = Literal["preview", "update", "refresh", "destroy"]
@@ -82,10 +83,12 @@ class Operation:
         self._registered_set: set[str] = set()
         self.steps: list[Step] = []
         self.lines: list[str] = []
+        self.diagnostics: list[LogMessage] = []
         self.failure: Failure | None = None
         self.stack_urn: str | None = None
         self.stack_outputs: dict[str, Any] | None = None
         self._server: ProviderServer | None = None
+        self._engine: EngineLogServer | None = None
         self._server_error: str | None = None
         self._server_lock = threading.Lock()
         self.provider_stdout = ""
@@ -103,8 +106,21 @@ class Operation:
             if self._on_output is not None:
                 self._on_output(line)
 
-    def diagnostic(self, severity: str, message: str) -> None:
-        self.emit(*_display.diagnostic_lines(severity, message))
+    def diagnostic(self, message: LogMessage) -> None:
+        """A message of the provider or the program, about a resource (or the stack): kept for the
+        Diagnostics section; an ephemeral one (a passing note of what a step waits for) is shown at once
+        on a line of its resource instead, as the CLI shows it on the resource's row only."""
+        if message.severity == "debug":
+            return
+        with self._lock:
+            if message.ephemeral:
+                self._emit_locked(_display.passing_note_lines(message.urn or self.root_urn(), message.message))
+            else:
+                self.diagnostics.append(message)
+
+    def root_urn(self) -> str:
+        """The Stack's URN, under which messages about no resource in particular are shown."""
+        return self.stack_urn or make_urn(self.stack, self.project, STACK_TYPE, f"{self.project}-{self.stack}")
 
     def _step(
         self,
@@ -153,6 +169,7 @@ class Operation:
             if self.failure is None:
                 self.failure = Failure(message, urn, operation)
                 self._emit_locked(_display.error_lines(message, urn))
+                self.diagnostics.append(LogMessage("error", message, urn or ""))
         return StepFailed(message)
 
     def _call(self, urn: str, operation: str, call: Callable[[], Any], *, mutating: bool = False) -> Any:
@@ -177,6 +194,8 @@ class Operation:
             if self._server is None:
                 plain = {key: entry.value for key, entry in self.config.items()}
                 secret = [key for key, entry in self.config.items() if entry.secret]
+                if self._engine is None:
+                    self._engine = EngineLogServer(self.diagnostic)
                 server = ProviderServer(
                     project=self.project,
                     config=plain,
@@ -184,6 +203,7 @@ class Operation:
                     cwd=self._provider_cwd,
                     env=self._provider_env,
                     python=self._python,
+                    engine_address=self._engine.address,
                 )
                 try:
                     self._server = server.start()
@@ -208,10 +228,13 @@ class Operation:
     def stop_provider(self) -> None:
         with self._server_lock:
             server, self._server = self._server, None
+            engine, self._engine = self._engine, None
         if server is not None:
             server.stop()
             logs = server.logs()
             self.provider_stdout, self.provider_stderr = logs.stdout, logs.stderr
+        if engine is not None:
+            engine.stop()
 
     # -- results ------------------------------------------------------------------------------
 

@@ -68,7 +68,7 @@ def run_program(
     config: Mapping[str, str],
     secret_keys: Iterable[str],
     root_directory: Path,
-    logger: logging.Logger,
+    engine: MockEngine,
     cwd: Path | None = None,
     sys_path_entry: Path | None = None,
     workers: int = 32,
@@ -91,7 +91,7 @@ def run_program(
                 config=config,
                 secret_keys=list(secret_keys),
                 root_directory=root_directory,
-                logger=logger,
+                engine=engine,
                 workers=workers,
             )
         except BaseException as exc:  # re-raised on the caller's thread
@@ -115,7 +115,7 @@ def _run_on_fresh_loop(
     config: Mapping[str, str],
     secret_keys: list[str],
     root_directory: Path,
-    logger: logging.Logger,
+    engine: MockEngine,
     workers: int,
 ) -> None:
     sdk_settings.ROOT.set(None)
@@ -124,7 +124,7 @@ def _run_on_fresh_loop(
         cast(Any, MockSettings)(
             monitor=monitor,
             monitor_features=features,
-            engine=MockEngine(logger),
+            engine=engine,
             project=project,
             stack=stack,
             dry_run=dry_run,

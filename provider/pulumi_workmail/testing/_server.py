@@ -93,7 +93,9 @@ class ProviderServer:
 
     ``config`` is the stack config with namespaced keys (``"aws:region"``, ``"<project>:key"``). Like the
     engine, values are sent as strings (non-strings JSON-encoded) and the keys in ``secret_keys`` (or
-    values already wrapped with :func:`wrap_secret`) are sent as secrets.
+    values already wrapped with :func:`wrap_secret`) are sent as secrets. ``engine_address`` is what the
+    server is started with as the engine's address (``host:port`` of an ``Engine`` service such as
+    :class:`~._engine.EngineLogServer`, where a provider may log).
     """
 
     def __init__(
@@ -109,8 +111,12 @@ class ProviderServer:
         startup_timeout: float = 60.0,
         stop_timeout: float = 5.0,
         log_limit: int = 1_000_000,
+        engine_address: str | None = None,
     ) -> None:
         self.project = project
+        # The engine passes its address as the plugin's argument; without one, a placeholder no engine
+        # answers at (so a provider that logs through the engine falls back to printing).
+        self.engine_address = engine_address or "127.0.0.1:0"
         self.cwd = cwd
         self.python = python
         self.call_timeout = call_timeout
@@ -165,7 +171,7 @@ class ProviderServer:
             if self._process is not None:
                 raise RuntimeError("ProviderServer.start() may only be called once; create a new one")
             process = subprocess.Popen(
-                [self.python, "-u", "-c", SERVER_THAT_DIES_WITH_ITS_PARENT, "127.0.0.1:0"],
+                [self.python, "-u", "-c", SERVER_THAT_DIES_WITH_ITS_PARENT, self.engine_address],
                 cwd=self.cwd,
                 env=self._build_env(),
                 stdin=subprocess.DEVNULL,

@@ -45,14 +45,15 @@ Where it differs from the engine, so results can be trusted only that far:
   not; ``custom_timeouts`` are only forwarded as the requests' ``timeout`` (the Python server ignores it);
 - the default provider is recorded in state as the engine records it (config as inputs and outputs, each
   dynamic resource referring to it) but never has steps of its own; config is always known;
-- the provider process is not given an engine address, so the provider prints its warnings and they are
-  collected in the runner's output; on the CLI the provider sends them to the engine's Log service and
-  they show as warnings of their resource;
+- the provider process is given the address of the runner's own ``Engine/Log`` service (``_engine``), as
+  the engine gives its own, so a provider's warnings and notes name their resource and are listed under
+  it in a Diagnostics section, as on the CLI (what it prints instead goes under the Stack, as there);
 - secrets are re-marked by top-level key (plus ``additional_secret_outputs``) and stored **unencrypted**
   (marked with the wire wrapper); refresh reports drift by comparing outputs instead of calling Diff and
   inverting it;
 - the state file is not a Pulumi checkpoint (``pulumi stack import`` cannot read it), and the display is a
-  plain log, not the CLI's renderer;
+  plain log of steps, not the CLI's renderer (no progress rows, its own summary line), closed by the
+  CLI's Diagnostics and Outputs sections (``_render`` lays values out as the CLI does);
 - the program runs in this process, so ``env`` reaches the provider process only, and interpreter or
   import-path problems of the CLI's ``pulumi-resource-pulumi-python`` shim may not show up; resources of
   other providers (and invokes) need ``mocks=``, as under ``pulumi.runtime.set_mocks``.
@@ -60,7 +61,6 @@ Where it differs from the engine, so results can be trusted only that far:
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import threading
@@ -75,7 +75,7 @@ from pulumi.runtime.mocks import Mocks
 
 from . import _display
 from ._deployment import Deployment
-from ._monitor import Diagnostics, Monitor, ProgramMocks
+from ._monitor import Monitor, ProgramEngine, ProgramMocks
 from ._operation import Kind
 from ._program import Program, directory_program, run_program
 from ._project import Project, config_entry, read_project
@@ -288,8 +288,6 @@ class OfflineStack:
         started = datetime.now()
         clock = time.monotonic()
         deployment, state = self._new_deployment(kind, on_output)
-        logger = logging.Logger(f"pulumi_workmail.testing.program.{self.name}")
-        logger.addHandler(Diagnostics(deployment))
         monitor = Monitor(deployment, ProgramMocks(self._mocks))
         try:
             deployment.start_provider_if_state_needs_it()
@@ -304,7 +302,7 @@ class OfflineStack:
                         config={key: entry.value for key, entry in state.config.items()},
                         secret_keys=[key for key, entry in state.config.items() if entry.secret],
                         root_directory=self.work_dir or Path.cwd(),
-                        logger=logger,
+                        engine=ProgramEngine(deployment),
                         cwd=self.work_dir if self._program is None else None,
                         sys_path_entry=cast(Path, self._main).parent if self._program is None else None,
                     )
@@ -340,14 +338,33 @@ class OfflineStack:
         return (deployment, *self._finish_output(deployment, kind, clock), started)
 
     def _finish_output(self, deployment: Deployment, kind: Kind, clock: float) -> tuple[str, str]:
-        if kind == "update" and deployment.failure is None and deployment.stack_outputs:
-            deployment.emit(*_display.outputs_lines(deployment.stack_outputs))
+        """The end of the output, in the CLI's order: Diagnostics, Outputs, the summary."""
+        deployment.emit(
+            *_display.diagnostics_lines(deployment.diagnostics, deployment.root_urn(), deployment.provider_stdout)
+        )
+        deployment.emit(*self._outputs_lines(deployment, kind))
         deployment.emit(_display.summary_line(deployment.change_summary(), planned=kind == "preview"))
         deployment.emit(f"Duration: {time.monotonic() - clock:.2f}s")
-        deployment.emit(*_display.provider_output_lines(deployment.provider_stdout))
         if deployment.failure is not None:
             deployment.emit(f"error: {kind} failed")
         return "\n".join(deployment.lines) + "\n", deployment.provider_stderr
+
+    @staticmethod
+    def _outputs_lines(deployment: Deployment, kind: Kind) -> list[str]:
+        """The stack outputs as the CLI shows them after each verb: a preview shows what changes, an update
+        every output with the changes marked (after a failure too: the outputs the program did not get to
+        register show as removed, as on the CLI), a refresh the recorded ones; a destroy shows none."""
+        stack = next((r for r in deployment.old.values() if r.type == STACK_TYPE), None)
+        old = stack.outputs if stack is not None else None
+        if kind == "update":
+            return _display.outputs_lines(old, deployment.stack_outputs or {}, planned=False)
+        if deployment.failure is not None:
+            return []
+        if kind == "preview":
+            return _display.outputs_lines(old, deployment.stack_outputs or {}, planned=True)
+        if kind == "refresh" and old is not None:
+            return _display.outputs_lines(old, old, planned=False)
+        return []
 
     def _summary(self, kind: str, deployment: Deployment, started: datetime) -> UpdateSummary:
         return UpdateSummary(

@@ -1,4 +1,6 @@
-"""The runner's text, pinned line by line: step lines, summaries and the engine's own messages."""
+"""The runner's text, pinned line by line: step lines, summaries, the closing sections and the engine's own
+messages. The Outputs and Diagnostics expectations are what the real CLI (v3.274) printed for the same
+values."""
 
 from __future__ import annotations
 
@@ -10,20 +12,23 @@ from pulumi_workmail.testing import UNKNOWN, CheckFailure, Step, wrap_secret
 from pulumi_workmail.testing._display import (
     RUNNER_HEADER,
     check_failure_message,
-    diagnostic_lines,
+    diagnostics_lines,
     error_lines,
     exception_message,
     go_value,
     header_lines,
     outputs_lines,
+    passing_note_lines,
     protected_message,
-    provider_output_lines,
     render_step,
     summary_line,
 )
+from pulumi_workmail.testing._engine import LogMessage
+from pulumi_workmail.testing._render import go_number, go_quote
 
 TYPE = "pulumi-python:dynamic/workmail:EntityPrimaryEmail"
 URN = f"urn:pulumi:dev::proj::{TYPE}::alice"
+STACK_URN = "urn:pulumi:dev::proj::pulumi:pulumi:Stack::proj-dev"
 
 
 def step(op: Any, result_op: Any = None, **fields: Any) -> Step:
@@ -80,22 +85,22 @@ def test_a_key_that_appears_or_disappears_shows_none_on_its_missing_side() -> No
     assert render_step(changed)[1:] == ["      ~ added: (none) => 2", "      ~ gone: 1 => (none)"]
 
 
-def test_secrets_and_unknowns_are_masked_and_long_values_cut() -> None:
+def test_secrets_and_unknowns_are_masked_and_values_shown_whole_with_numbers_as_the_cli_prints_them() -> None:
     long_value = "x" * 100
     changed = step(
         "update",
-        diffs=("long", "password", "pending"),
-        old=snapshot("inputs", password=wrap_secret("old"), pending="a", long="short"),
-        new=snapshot("inputs", password=wrap_secret("new"), pending=UNKNOWN, long=long_value),
+        diffs=("count", "long", "password", "pending", "tags"),
+        old=snapshot("inputs", password=wrap_secret("old"), pending="a", long="short", count=4.0, tags=["a"]),
+        new=snapshot("inputs", password=wrap_secret("new"), pending=UNKNOWN, long=long_value, count=5.0, tags=[1.0]),
     )
 
-    _, long_line, password_line, pending_line = render_step(changed)
+    _, count_line, long_line, password_line, pending_line, tags_line = render_step(changed)
 
+    assert count_line == "      ~ count: 4 => 5"
+    assert long_line == f'      ~ long: "short" => "{long_value}"'
     assert password_line == "      ~ password: [secret] => [secret]"
     assert pending_line == '      ~ pending: "a" => [unknown]'
-    shown = long_line.split(" => ")[1]
-    assert len(shown) == 80
-    assert shown == '"' + "x" * 76 + "..."
+    assert tags_line == '      ~ tags: ["a"] => [1]'
 
 
 def test_a_refresh_shows_drift_in_outputs_and_a_vanished_resource_as_deleted() -> None:
@@ -146,24 +151,14 @@ def test_the_header_says_it_is_not_the_engine_then_names_the_operation(kind: str
     assert "not the Pulumi engine" in RUNNER_HEADER
 
 
-def test_outputs_are_sorted_and_masked() -> None:
-    lines = outputs_lines({"token": wrap_secret("t0k3n"), "email": "alice@example.com"})
+def test_outputs_are_sorted_aligned_and_masked() -> None:
+    lines = outputs_lines(None, {"token": wrap_secret("t0k3n"), "email": "alice@example.com"}, planned=False)
 
-    assert lines == ["Outputs:", '    email: "alice@example.com"', "    token: [secret]"]
-
-
-def test_provider_output_is_shown_indented_and_only_when_there_is_some() -> None:
-    assert provider_output_lines("warning: slow\nretrying\n") == [
-        "Provider output:",
-        "    warning: slow",
-        "    retrying",
-    ]
-    assert provider_output_lines(" \n") == []
+    assert lines == ["Outputs:", '    email: "alice@example.com"', "    token: [secret]", ""]
 
 
-def test_a_program_log_message_becomes_one_diagnostic_line_per_line() -> None:
-    assert diagnostic_lines("warning", "first\nsecond") == ["    warning: first", "    warning: second"]
-    assert diagnostic_lines("info", "") == ["    info: "]
+def test_an_ephemeral_note_is_one_line_on_its_resource_as_on_the_cli_row() -> None:
+    assert passing_note_lines(URN, "waiting for WorkMail\n") == [f"    {TYPE} alice  waiting for WorkMail"]
 
 
 def test_an_error_names_the_resource_on_every_line() -> None:
@@ -223,3 +218,227 @@ def test_a_protected_resource_is_refused_in_the_engines_words(action: str) -> No
 def test_an_exception_without_a_message_is_named_by_its_type() -> None:
     assert exception_message(KeyError()) == "KeyError"
     assert exception_message(ValueError("  bad value \n")) == "bad value"
+
+
+# -- the Outputs and Diagnostics sections, as the CLI printed them ------------------------------------
+
+OLD_OUTPUTS: dict[str, Any] = {
+    "added": ["x1@example.com"],
+    "big": 12345678901234567890.0,
+    "flag": True,
+    "frac": [1234567.5, 0.0001, 0.00001, 1e-7, -3.25],
+    "js": '{"a": 1, "b": [1, 2]}',
+    "lst": [[1.0, 2.0], {"x": "y", "long_key": 1.0}],
+    "multi": "line1\nline2\nline3",
+    "none": None,
+    "quote": 'say "hi"\ttab é ☃',
+}
+NEW_OUTPUTS: dict[str, Any] = {
+    **OLD_OUTPUTS,
+    "added": ["x1@example.com", "x2@example.com"],
+    "flag": False,
+    "frac": [1.5],
+    "js": '{"a": 2, "b": [1, 2]}',
+    "lst": [[1.0], {"x": "z", "long_key": 1.0}],
+    "multi": "line1\nline2 changed\nline3\nline4",
+}
+
+# `pulumi up` of a new stack exporting OLD_OUTPUTS (a JSON string is shown decoded, then a blank line).
+CLI_NEW_STACK = """\
+Outputs:
+    added: [
+        [0]: "x1@example.com"
+    ]
+    big  : 12345678901234567168
+    flag : true
+    frac : [
+        [0]: 1.2345675e+06
+        [1]: 0.0001
+        [2]: 1e-05
+        [3]: 1e-07
+        [4]: -3.25
+    ]
+    js   : (json) {
+        a: 1
+        b: [
+            [0]: 1
+            [1]: 2
+        ]
+    }
+
+    lst  : [
+        [0]: [
+            [0]: 1
+            [1]: 2
+        ]
+        [1]: {
+            long_key: 1
+            x       : "y"
+        }
+    ]
+    multi: "line1\\nline2\\nline3"
+    quote: "say \\"hi\\"\\ttab é ☃"
+"""
+
+# `pulumi up` from OLD_OUTPUTS to NEW_OUTPUTS.
+CLI_CHANGES = """\
+Outputs:
+  ~ added: [
+        [0]: "x1@example.com"
+      + [1]: "x2@example.com"
+    ]
+    big  : 12345678901234567168
+  ~ flag : true => false
+  ~ frac : [
+      ~ [0]: 1.2345675e+06 => 1.5
+      - [1]: 0.0001
+      - [2]: 1e-05
+      - [3]: 1e-07
+      - [4]: -3.25
+    ]
+  ~ js   : (json) {
+      ~ a: 1 => 2
+        b: [
+            [0]: 1
+            [1]: 2
+        ]
+    }
+  ~ lst  : [
+      ~ [0]: [
+                [0]: 1
+              - [1]: 2
+            ]
+      ~ [1]: {
+                long_key: 1
+              ~ x       : "y" => "z"
+            }
+    ]
+  ~ multi:
+        line1
+      - line2
+      - line3
+      + line2 changed
+      + line3
+      + line4
+    quote: "say \\"hi\\"\\ttab é ☃"
+"""
+
+# Its `pulumi preview`, where `added` was unknown.
+CLI_PREVIEW = """\
+Outputs:
+  ~ flag : true => false
+  ~ frac : [
+      ~ [0]: 1.2345675e+06 => 1.5
+      - [1]: 0.0001
+      - [2]: 1e-05
+      - [3]: 1e-07
+      - [4]: -3.25
+    ]
+  ~ js   : (json) {
+      ~ a: 1 => 2
+        b: [
+            [0]: 1
+            [1]: 2
+        ]
+    }
+  ~ lst  : [
+      ~ [0]: [
+                [0]: 1
+              - [1]: 2
+            ]
+      ~ [1]: {
+                long_key: 1
+              ~ x       : "y" => "z"
+            }
+    ]
+  ~ multi:
+        line1
+      - line2
+      - line3
+      + line2 changed
+      + line3
+      + line4
+"""
+
+
+def test_a_new_stacks_outputs_are_listed_as_the_cli_lists_them() -> None:
+    assert outputs_lines(None, OLD_OUTPUTS, planned=False) == CLI_NEW_STACK.split("\n")
+
+
+def test_an_update_marks_each_change_within_lists_maps_json_and_lines_and_keeps_the_unchanged() -> None:
+    assert outputs_lines(OLD_OUTPUTS, NEW_OUTPUTS, planned=False) == CLI_CHANGES.split("\n")
+
+
+def test_a_preview_shows_only_the_changed_outputs_and_not_those_that_become_unknown() -> None:
+    """``added`` is an output of the resource being updated, so unknown in the preview."""
+    assert outputs_lines(OLD_OUTPUTS, {**NEW_OUTPUTS, "added": UNKNOWN}, planned=True) == CLI_PREVIEW.split("\n")
+
+
+def test_a_preview_of_a_new_stack_shows_unknown_outputs_as_unknown() -> None:
+    assert outputs_lines(None, {"added": UNKNOWN, "count": 4.0}, planned=True) == [
+        "Outputs:",
+        "    added: [unknown]",
+        "    count: 4",
+        "",
+    ]
+
+
+def test_outputs_unchanged_show_in_an_update_and_not_in_a_preview() -> None:
+    assert outputs_lines({"count": 4.0}, {"count": 4.0}, planned=False) == ["Outputs:", "    count: 4", ""]
+    assert outputs_lines({"count": 4.0}, {"count": 4.0}, planned=True) == []
+
+
+def test_outputs_a_failed_update_did_not_register_show_as_removed() -> None:
+    old = {"count": 4.0, "email": "alice@new.example", "token": wrap_secret("s3cret")}
+
+    assert outputs_lines(old, {}, planned=False) == [
+        "Outputs:",
+        "  - count: 4",
+        '  - email: "alice@new.example"',
+        "  - token: [secret]",
+        "",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("number", "printed"),
+    [(4.0, "4"), (-0.0, "-0"), (2.5, "2.5"), (1e21, "1000000000000000000000"), (123456.25, "123456.25")],
+)
+def test_numbers_print_as_the_cli_prints_them(number: float, printed: str) -> None:
+    assert go_number(number) == printed
+
+
+def test_strings_are_quoted_as_go_quotes_them() -> None:
+    assert go_quote('a "b"\\\n\x1b\u200b') == '"a \\"b\\"\\\\\\n\\x1b\\u200b"'
+
+
+def test_diagnostics_group_messages_under_their_resource_with_the_stack_last() -> None:
+    bob = URN.replace("::alice", "::bob")
+    messages = [
+        LogMessage("warning", "slow\nretrying", URN),
+        LogMessage("info", "program note", ""),
+        LogMessage("error", "failed", bob),
+        LogMessage("info", "adds x@example.com.", URN),
+    ]
+
+    lines = diagnostics_lines(messages, STACK_URN, provider_stdout="printed by the provider\n\n")
+
+    assert lines == [
+        "Diagnostics:",
+        f"  {TYPE} (alice):",
+        "    warning: slow",
+        "    retrying",
+        "    adds x@example.com.",
+        "",
+        f"  {TYPE} (bob):",
+        "    error: failed",
+        "",
+        "  pulumi:pulumi:Stack (proj-dev):",
+        "    program note",
+        "    printed by the provider",
+        "",
+    ]
+
+
+def test_there_is_no_diagnostics_section_without_a_message() -> None:
+    assert diagnostics_lines([LogMessage("info", "  ", URN)], STACK_URN, provider_stdout=" \n") == []

@@ -296,3 +296,24 @@ def _alive(pid: int) -> bool:
             return handle.read().rsplit(b")", 1)[1].split()[0] != b"Z"
     except FileNotFoundError:
         return False
+
+
+def test_the_engine_log_server_hands_on_each_message_with_its_resource_severity_and_ephemerality() -> None:
+    """What the runner gives its provider process as the engine's address: a provider logging there (as
+    ``pulumi_workmail.engine_log`` does) has each message attributed to the resource it names."""
+    import grpc
+    from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
+
+    from pulumi_workmail.testing._engine import EngineLogServer, LogMessage
+
+    received: list[LogMessage] = []
+    server = EngineLogServer(received.append)
+    try:
+        with grpc.insecure_channel(server.address) as channel:
+            stub = engine_pb2_grpc.EngineStub(channel)
+            stub.Log(engine_pb2.LogRequest(severity=engine_pb2.WARNING, message="slow", urn=URN), timeout=5)
+            stub.Log(engine_pb2.LogRequest(severity=engine_pb2.INFO, message="waiting", urn=URN, ephemeral=True))
+    finally:
+        server.stop()
+
+    assert received == [LogMessage("warning", "slow", URN), LogMessage("info", "waiting", URN, ephemeral=True)]

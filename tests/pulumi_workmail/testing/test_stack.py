@@ -100,6 +100,33 @@ def test_preview_of_new_stack_only_checks_and_downstream_outputs_are_unknown(env
     assert "Resources: 3 to create" in result.stdout
 
 
+def test_program_messages_are_listed_under_their_resource_and_passing_ones_shown_at_once(env: Env) -> None:
+    """As the CLI shows them: ``pulumi.log`` messages in the Diagnostics section under the resource they
+    name (the Stack when none), notes without a prefix; an ephemeral one only on its resource's line."""
+
+    def program() -> None:
+        a = Journal("a")
+        pulumi.log.warn("a looks odd", resource=a)
+        pulumi.log.info("a stack note")
+        pulumi.log.info("still waiting", resource=a, ephemeral=True)
+
+    result = env.stack(program).up()
+    lines = result.stdout.splitlines()
+    start = lines.index("Diagnostics:")
+
+    assert lines[start : start + 7] == [
+        "Diagnostics:",
+        f"  {JOURNAL} (a):",
+        "    warning: a looks odd",
+        "",
+        "  pulumi:pulumi:Stack (proj-dev):",
+        "    a stack note",
+        "",
+    ]
+    assert [line for line in lines if "still waiting" in line] == [f"    {JOURNAL} a  still waiting"]
+    assert lines.index(f"    {JOURNAL} a  still waiting") < start
+
+
 def test_up_creates_then_a_second_up_is_all_same_with_no_writes(env: Env) -> None:
     def program() -> None:
         a = Journal("a")
