@@ -29,7 +29,7 @@ from .client import WorkMail
 from .diff import diff_alias_props
 from .errors import WorkMailProviderError, problem, undo_failed
 from .terms import GONE_CODES, Code, EntityState, EntityType, LiveEntity
-from .validation import ALIAS_INPUT_PROPERTIES, DEFAULT_ON_DELETE, MAX_ALIASES, EntityRef, check_alias_inputs
+from .validation import ALIAS_INPUT_PROPERTIES, DEFAULT_ON_DELETE, MAX_ALIASES, check_alias_inputs
 
 RetryOn = Callable[[WorkMailProviderError], bool]
 
@@ -239,18 +239,10 @@ class EntityAliasesProvider(WorkMailResourceProvider):
                     was_exclusive=bool(olds.get("exclusive")),
                 )
                 note(f"{self._label(olds)}: {change}.")
-        return DiffResult(
-            changes=decision.changes,
-            replaces=list(decision.replaces),
-            delete_before_replace=decision.delete_before_replace,
-        )
+        return self._diff_result(decision)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        wm = self._workmail(props)
-        deadline = self._deadline(props)
-        ref = EntityRef.parse(props["entity_id"])
-        entity = self._resolve(wm, ref, deadline)
-        self.claims.claim(wm.organization_id, entity)
+        wm, deadline, _, entity = self._found(props)
         self._declare(wm.organization_id, entity.id, props)
         declared = addresses(props["aliases"])
         live = self._list(wm, entity, deadline)

@@ -13,11 +13,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from pulumi.dynamic import ConfigureRequest, ResourceProvider
+from pulumi.dynamic import ConfigureRequest, DiffResult, ResourceProvider
 
 from . import engine_log
 from .client import WorkMail
 from .clients import ClientPool
+from .diff import DiffDecision
 from .errors import WorkMailProviderError, one_line, problem
 from .settings import Settings, StackConfig
 from .terms import CONSISTENCY_CODES, Code, EntityState, EntityType, LiveEntity
@@ -275,6 +276,24 @@ class WorkMailResourceProvider(ResourceProvider):
         given = props.get("wait_timeout_seconds")
         seconds = float(DEFAULT_WAIT_TIMEOUT_SECONDS if given is None else given)
         return Deadline(seconds, first=self.settings.poll_seconds)
+
+    def _found(self, props: Mapping[str, Any]) -> tuple[WorkMail, Deadline, EntityRef, LiveEntity]:
+        """What a create starts from: the entity ``entity_id`` names, resolved (waiting while it is not
+        enabled yet) and claimed for this resource."""
+        wm = self._workmail(props)
+        deadline = self._deadline(props)
+        ref = EntityRef.parse(props["entity_id"])
+        entity = self._resolve(wm, ref, deadline)
+        self.claims.claim(wm.organization_id, entity)
+        return wm, deadline, ref, entity
+
+    @staticmethod
+    def _diff_result(decision: DiffDecision) -> DiffResult:
+        return DiffResult(
+            changes=decision.changes,
+            replaces=list(decision.replaces),
+            delete_before_replace=decision.delete_before_replace,
+        )
 
     def _resolve(self, wm: WorkMail, ref: EntityRef, deadline: Deadline) -> LiveEntity:
         """Find the entity and wait (bounded) until it is enabled, as one created moments ago may not be."""

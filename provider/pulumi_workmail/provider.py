@@ -177,18 +177,10 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
         decision = diff_props(olds, news)
         if not decision.replaces and olds.get("organization_id") and olds.get("resolved_entity_id"):
             self.claims.claim(olds["organization_id"], olds["resolved_entity_id"], self._label(olds))  # it stays there
-        return DiffResult(
-            changes=decision.changes,
-            replaces=list(decision.replaces),
-            delete_before_replace=decision.delete_before_replace,
-        )
+        return self._diff_result(decision)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        wm = self._workmail(props)
-        deadline = self._deadline(props)
-        ref = EntityRef.parse(props["entity_id"])
-        entity = self._resolve(wm, ref, deadline)
-        self.claims.claim(wm.organization_id, entity)
+        wm, deadline, ref, entity = self._found(props)
         journal = self.settings.journal
         original = entity.email
         if same(original, props["email"]):

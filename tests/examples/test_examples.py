@@ -4,8 +4,6 @@ pulumi-aws one offline only, its AWS resources under mocks)."""
 from __future__ import annotations
 
 import csv
-import os
-import shutil
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -13,10 +11,10 @@ from typing import Any
 import pulumi
 import pytest
 
-from pulumi_workmail.testing import AutomationStack, OfflineStack
+from pulumi_workmail.testing import OfflineStack
 from workmail_emulator import Emulator, running
 
-from ..pulumi_cli import pulumi_cli
+from .conftest import Stack, example_env
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -39,40 +37,10 @@ SEED = {
 }
 
 
-Stack = Callable[..., Any]
-
-
-@pytest.fixture(params=["offline", "automation"])
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Stack:
-    """A stack of an example: on the offline runner, or on the real CLI (a copy of the example directory,
-    since the CLI writes the stack's config file beside Pulumi.yaml)."""
-    if request.param == "offline":
-        return OfflineStack
-    pulumi_cli()
-
-    def on_cli(name: str, *, work_dir: Path, **kwargs: Any) -> AutomationStack:
-        copy = tmp_path / "cli-project"
-        shutil.copytree(work_dir, copy)
-        return AutomationStack(name, work_dir=str(copy), **kwargs)
-
-    return on_cli
-
-
 @pytest.fixture()
 def emu() -> Iterator[Emulator]:
     with running(seed=SEED) as emulator:
         yield emulator
-
-
-def _env(emu: Emulator) -> dict[str, str]:
-    return {
-        "AWS_ENDPOINT_URL_WORKMAIL": emu.url,
-        "AWS_ACCESS_KEY_ID": "AKIDEXAMPLES",
-        "AWS_SECRET_ACCESS_KEY": "examples",
-        "AWS_REGION": "us-east-1",
-        "PULUMI_WORKMAIL_POLL_SECONDS": "0.01",
-        "PYTHONPATH": os.pathsep.join([str(REPO / "provider"), os.environ.get("PYTHONPATH", "")]),
-    }
 
 
 def _org(emu: Emulator) -> str:
@@ -97,7 +65,7 @@ def _primary(emu: Emulator, kind: str, name: str) -> str:
 def test_basic_moves_user_group_and_room_and_destroy_restores_except_retained(
     emu: Emulator, tmp_path: Path, backend: Stack
 ) -> None:
-    stack = backend("dev", work_dir=EXAMPLES / "basic", state_dir=str(tmp_path / "state"), env=_env(emu))
+    stack = backend("dev", work_dir=EXAMPLES / "basic", state_dir=str(tmp_path / "state"), env=example_env(emu))
     stack.set_all_config({"workmail-basic:organizationId": _org(emu), "aws:region": "us-east-1"})
     up = stack.up()
     assert up.summary.resource_changes.get("create") == 4
@@ -113,7 +81,9 @@ def test_basic_moves_user_group_and_room_and_destroy_restores_except_retained(
 
 
 def test_domain_migration_from_csv(emu: Emulator, tmp_path: Path, backend: Stack) -> None:
-    stack = backend("dev", work_dir=EXAMPLES / "domain-migration", state_dir=str(tmp_path / "state"), env=_env(emu))
+    stack = backend(
+        "dev", work_dir=EXAMPLES / "domain-migration", state_dir=str(tmp_path / "state"), env=example_env(emu)
+    )
     stack.set_all_config({"workmail-domain-migration:organizationId": _org(emu), "aws:region": "us-east-1"})
     preview = stack.preview()
     assert preview.change_summary.get("create") == 5
@@ -140,7 +110,9 @@ def test_domain_migration_of_50_entities_from_a_generated_csv(emu: Emulator, tmp
         writer = csv.DictWriter(handle, fieldnames=["entity_id", "local_part"])
         writer.writeheader()
         writer.writerows(rows)
-    stack = backend("dev", work_dir=EXAMPLES / "domain-migration", state_dir=str(tmp_path / "state"), env=_env(emu))
+    stack = backend(
+        "dev", work_dir=EXAMPLES / "domain-migration", state_dir=str(tmp_path / "state"), env=example_env(emu)
+    )
     stack.set_all_config({"workmail-domain-migration:organizationId": org, "workmail-domain-migration:csv": str(table)})
     stack.up()
     assert all(_primary(emu, "user", r["entity_id"]) == f"{r['entity_id']}@new.example" for r in rows)
@@ -188,7 +160,9 @@ def test_with_pulumi_aws_wires_the_user_id_into_entity_primary_email(emu: Emulat
     emu.client().deregister_from_work_mail(OrganizationId=_org(emu), EntityId="alice")
     emu.client().delete_user(OrganizationId=_org(emu), UserId="alice")
     mocks = AwsMocks(emu)
-    stack = OfflineStack("dev", work_dir=EXAMPLES / "with-pulumi-aws", state_dir=tmp_path, env=_env(emu), mocks=mocks)
+    stack = OfflineStack(
+        "dev", work_dir=EXAMPLES / "with-pulumi-aws", state_dir=tmp_path, env=example_env(emu), mocks=mocks
+    )
     stack.set_all_config({"workmail-with-pulumi-aws:alias": "acme", "workmail-with-pulumi-aws:domain": "fresh.example"})
     stack.up()
     types = [t for t, _ in mocks.registered]

@@ -3,19 +3,17 @@ retirement included), and without the Domain on both the offline runner and the 
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pulumi
 import pytest
 
-from pulumi_workmail.testing import AutomationStack, OfflineStack
+from pulumi_workmail.testing import OfflineStack
 from workmail_emulator import Emulator, running
 
-from ..pulumi_cli import pulumi_cli
-from .test_examples import _env
+from .conftest import Stack, example_env
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "retire-domain"
 PROJECT = "workmail-retire-domain"
@@ -44,28 +42,12 @@ MOVED = {
     "sales": ("sales@new.example", ["team@new.example"]),
     "room-1": ("room-1@new.example", []),
 }
-Stack = Callable[..., Any]
 
 
 @pytest.fixture()
 def emu() -> Iterator[Emulator]:
     with running(seed=SEED) as emulator:
         yield emulator
-
-
-@pytest.fixture(params=["offline", "automation"])
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Stack:
-    """The offline runner, or the real CLI on a copy of the example (the CLI writes config beside it)."""
-    if request.param == "offline":
-        return OfflineStack
-    pulumi_cli()
-
-    def on_cli(name: str, *, work_dir: Path, **kwargs: Any) -> AutomationStack:
-        copy = tmp_path / "cli-project"
-        shutil.copytree(work_dir, copy)
-        return AutomationStack(name, work_dir=str(copy), **kwargs)
-
-    return on_cli
 
 
 def _org(emu: Emulator) -> str:
@@ -130,7 +112,7 @@ def test_retire_domain_moves_every_address_off_then_retires_the_domain_and_destr
         wm.deregister_mail_domain(OrganizationId=org, DomainName="old.example")
 
     mocks = DomainMocks(emu)
-    stack = OfflineStack("dev", work_dir=EXAMPLE, state_dir=tmp_path, env=_env(emu), mocks=mocks)
+    stack = OfflineStack("dev", work_dir=EXAMPLE, state_dir=tmp_path, env=example_env(emu), mocks=mocks)
     stack.set_all_config({f"{PROJECT}:organizationId": org})
     stack.up()
     assert mocks.imports == [f"{org},old.example"], "the domain is adopted, not registered"
@@ -178,7 +160,7 @@ def test_retire_domain_without_the_domain_resource_converges_in_one_up_and_destr
     """retireOldDomain=true from the start declares no pulumi-aws resource, so the address part runs on the
     real CLI too: one up converges (a second preview shows no changes), and destroy undoes it."""
     org = _org(emu)
-    stack = backend("dev", work_dir=EXAMPLE, state_dir=str(tmp_path / "state"), env=_env(emu))
+    stack = backend("dev", work_dir=EXAMPLE, state_dir=str(tmp_path / "state"), env=example_env(emu))
     stack.set_all_config({f"{PROJECT}:organizationId": org, f"{PROJECT}:retireOldDomain": "true"})
     up = stack.up()
     assert up.summary.resource_changes.get("create") == 9, "the stack, 4 primaries and 4 alias lists"
