@@ -16,13 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pulumi.automation import CommandError
 
 from pulumi_workmail.errors import WorkMailProviderError
 from workmail_emulator import Emulator, running
 
 from .conftest import AliasFleet, AliasWorld, Figures, lower, output
-from .test_faults import FAULTS, STEP_OPS, assert_clean_failure
+from .test_faults import FAULTS, run_under_faults
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -403,27 +402,7 @@ def test_every_aliases_lifecycle_operation_under_faults_succeeds_or_fails_cleanl
     ]
     for operation, prepare, run in operations:
         prepare()
-        for rule in rules:
-            fleet.admin.fault(**rule)
-        steps: list[Any]
-        try:
-            result = run()
-            steps, failed = list(result.steps), False
-        except CommandError as error:
-            steps, failed = list(getattr(error, "steps", [])), True
-            assert_clean_failure(error, words)
-            figures.note(section, **{f"sample_{operation}_failure": str(error)})
-        finally:
-            fired = fleet.admin.clear_faults()
-        done = sum(1 for step in steps if step.custom and step.op == STEP_OPS[operation])
-        figures.add(
-            section,
-            faults_injected=fired,
-            operations_attempted=FLEET_SIZE,
-            operations_succeeded_under_faults=done,
-            stack_runs_under_faults=1,
-            stack_runs_failed_cleanly=int(failed),
-        )
+        failed = run_under_faults(fleet.admin, rules, words, operation, run, section, figures)
 
         if operation != "refresh":
             fleet.assert_state_matches_workmail()

@@ -55,6 +55,41 @@ def assert_clean_failure(error: CommandError, words: tuple[str, ...]) -> None:
     assert any(word in message.lower() for word in words), f"the message does not say what happened: {message}"
 
 
+def run_under_faults(
+    admin: Any,
+    rules: list[dict[str, Any]],
+    words: tuple[str, ...],
+    operation: str,
+    run: Callable[[], Any],
+    section: str,
+    figures: Figures,
+) -> bool:
+    """One stack operation of a fleet with ``rules`` injected: it succeeds, or fails cleanly with one of
+    ``words`` (True); what it did is added to the figures of ``section``."""
+    for rule in rules:
+        admin.fault(**rule)
+    steps: list[Any]
+    try:
+        result = run()
+        steps, failed = list(result.steps), False
+    except CommandError as error:
+        steps, failed = list(getattr(error, "steps", [])), True
+        assert_clean_failure(error, words)
+        figures.note(section, **{f"sample_{operation}_failure": str(error)})
+    finally:
+        fired = admin.clear_faults()
+    done = sum(1 for step in steps if step.custom and step.op == STEP_OPS[operation])
+    figures.add(
+        section,
+        faults_injected=fired,
+        operations_attempted=FLEET_SIZE,
+        operations_succeeded_under_faults=done,
+        stack_runs_under_faults=1,
+        stack_runs_failed_cleanly=int(failed),
+    )
+    return failed
+
+
 @pytest.mark.parametrize("fault", list(FAULTS))
 def test_every_lifecycle_operation_under_faults_succeeds_or_fails_cleanly_and_then_converges(
     fault: str, emulator: Emulator, tmp_path: Path, aws_isolated: dict[str, str], figures: Figures
@@ -79,27 +114,7 @@ def test_every_lifecycle_operation_under_faults_succeeds_or_fails_cleanly_and_th
     ]
     for operation, prepare, run in operations:
         prepare()
-        for rule in rules:
-            fleet.admin.fault(**rule)
-        steps: list[Any]
-        try:
-            result = run()
-            steps, failed = list(result.steps), False
-        except CommandError as error:
-            steps, failed = list(getattr(error, "steps", [])), True
-            assert_clean_failure(error, words)
-            figures.note(section, **{f"sample_{operation}_failure": str(error)})
-        finally:
-            fired = fleet.admin.clear_faults()
-        done = sum(1 for step in steps if step.custom and step.op == STEP_OPS[operation])
-        figures.add(
-            section,
-            faults_injected=fired,
-            operations_attempted=FLEET_SIZE,
-            operations_succeeded_under_faults=done,
-            stack_runs_under_faults=1,
-            stack_runs_failed_cleanly=int(failed),
-        )
+        failed = run_under_faults(fleet.admin, rules, words, operation, run, section, figures)
 
         # Whatever happened, the state must not disagree with WorkMail.
         if operation != "refresh":
