@@ -3,6 +3,8 @@ type and plugin markers and the licence, and nothing else of the repository."""
 
 from __future__ import annotations
 
+import importlib.util
+import re
 import shutil
 import subprocess
 import sys
@@ -10,6 +12,7 @@ import tarfile
 import zipfile
 from email.parser import Parser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -112,3 +115,57 @@ def test_the_wheel_is_the_file_the_readme_installs(dist: Path, tmp_path: Path) -
 def test_the_licence_is_apache_2_0_as_the_metadata_says() -> None:
     text = (REPO / "LICENSE").read_text()
     assert "Apache License" in text and "Version 2.0, January 2004" in text
+
+
+def _setup_module() -> Any:
+    """setup.py's functions, without running setup() (it runs only as ``__main__``, as setuptools runs it)."""
+    spec = importlib.util.spec_from_file_location("pulumi_workmail_setup", REPO / "setup.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+RELATIVE_LINK = re.compile(r"\]\((?![a-zA-Z][a-zA-Z0-9+.-]*:|#)[^)]*\)")
+
+
+def test_the_published_description_is_the_readme_with_no_link_that_leads_nowhere_off_the_repository(
+    dist: Path,
+) -> None:
+    """An index renders the description away from the repository, where a relative link is a dead one."""
+    with _wheel(dist) as wheel:
+        metadata = Parser().parsestr(
+            wheel.read(next(n for n in wheel.namelist() if n.endswith(".dist-info/METADATA"))).decode()
+        )
+    description = metadata.get_payload()
+    assert isinstance(description, str)
+    assert metadata["Description-Content-Type"] == "text/markdown"
+    assert "# pulumi-workmail" in description and "EntityPrimaryEmail" in description
+    assert RELATIVE_LINK.findall((REPO / "README.md").read_text()), "the README has relative links to rewrite"
+    assert RELATIVE_LINK.findall(description) == []
+    assert "`docs/entity-aliases.md`" in description, "a link without a home names its file"
+
+
+def test_with_a_home_every_relative_readme_link_points_into_that_release_and_the_urls_follow() -> None:
+    setup = _setup_module()
+    home = "https://git.example.org/team/pulumi-workmail/"
+    text = setup.long_description(
+        "See [the guide](docs/a.md#top), [`examples/basic`](examples/basic), [PyPI](https://pypi.org/) and [up](#up).",
+        home,
+        "1.2.3",
+    )
+    assert text == (
+        "See [the guide](https://git.example.org/team/pulumi-workmail/blob/v1.2.3/docs/a.md#top), "
+        "[`examples/basic`](https://git.example.org/team/pulumi-workmail/blob/v1.2.3/examples/basic), "
+        "[PyPI](https://pypi.org/) and [up](#up)."
+    )
+    urls = setup.project_urls(home, "1.2.3")
+    assert urls["Source"] == "https://git.example.org/team/pulumi-workmail"
+    assert urls["Changelog"] == "https://git.example.org/team/pulumi-workmail/blob/v1.2.3/CHANGELOG.md"
+    assert setup.project_urls(None, "1.2.3") == {}
+
+
+def test_without_a_home_a_link_becomes_its_text_naming_the_file() -> None:
+    setup = _setup_module()
+    text = setup.long_description("[docs/a.md](docs/a.md), [the guide](docs/b.md), [LICENSE](LICENSE)", None, "1")
+    assert text == "`docs/a.md`, the guide (`docs/b.md`), `LICENSE`"
