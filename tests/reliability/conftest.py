@@ -190,8 +190,9 @@ def output(resource: dict[str, Any], key: str) -> Any:
     return plain((resource.get("outputs") or {}).get(key))
 
 
-class Fleet:
-    """``count`` users at ``<name>@old.example``, one ``EntityPrimaryEmail`` each, in one stack."""
+class SeededFleet:
+    """What every fleet shares: ``count`` users at ``<name>@old.example`` with the alias
+    ``<name>.alias@old.example`` in an organization of their own, and one offline stack running ``program``."""
 
     def __init__(
         self,
@@ -199,11 +200,12 @@ class Fleet:
         tmp_path: Path,
         count: int,
         *,
-        prefix: str = "user",
-        env: dict[str, str] | None = None,
-        env_extra: dict[str, str] | None = None,
-        wait_timeout_seconds: float = 5,
-        stack_name: str = "reliability",
+        prefix: str,
+        kind: str,
+        env: dict[str, str] | None,
+        env_extra: dict[str, str] | None,
+        wait_timeout_seconds: float,
+        stack_name: str,
     ) -> None:
         self.emu = emu
         self.admin = Admin(emu)
@@ -214,7 +216,7 @@ class Fleet:
             {
                 "organizations": [
                     {
-                        "alias": f"fleet-{prefix}-{stack_name}".lower(),
+                        "alias": f"{kind}-{prefix}-{stack_name}".lower(),
                         "domains": [
                             {"name": "old.example", "verified": True},
                             {"name": "new.example", "verified": True},
@@ -232,17 +234,51 @@ class Fleet:
         organization = next(iter(seeded[1]["organizations"].values()))
         self.org: str = organization["id"]
         self.ids: dict[str, str] = dict(organization["users"])
-        self.originals = {name: f"{name}@old.example" for name in self.names}
-        # resource name -> (entity_id as declared, email as declared, extra props)
-        self.declared: dict[str, tuple[str, str, dict[str, Any]]] = {}
         self.wait = wait_timeout_seconds
-        self.extra_resources: Callable[[], None] | None = None
         self.env = dict(env) if env is not None else stack_env(emu)
         self.env.update(env_extra or {})
         self.stack = OfflineStack(
             stack_name, project_name="reliability", program=self.program, state_dir=str(tmp_path), env=self.env
         )
         self.stack.set_config("aws:region", "us-east-1")
+
+    def program(self) -> None:
+        raise NotImplementedError
+
+    def state(self) -> dict[str, dict[str, Any]]:
+        return state_resources(self.stack)
+
+
+class Fleet(SeededFleet):
+    """One ``EntityPrimaryEmail`` per user of a ``SeededFleet``."""
+
+    def __init__(
+        self,
+        emu: Emulator,
+        tmp_path: Path,
+        count: int,
+        *,
+        prefix: str = "user",
+        env: dict[str, str] | None = None,
+        env_extra: dict[str, str] | None = None,
+        wait_timeout_seconds: float = 5,
+        stack_name: str = "reliability",
+    ) -> None:
+        super().__init__(
+            emu,
+            tmp_path,
+            count,
+            prefix=prefix,
+            kind="fleet",
+            env=env,
+            env_extra=env_extra,
+            wait_timeout_seconds=wait_timeout_seconds,
+            stack_name=stack_name,
+        )
+        self.originals = {name: f"{name}@old.example" for name in self.names}
+        # resource name -> (entity_id as declared, email as declared, extra props)
+        self.declared: dict[str, tuple[str, str, dict[str, Any]]] = {}
+        self.extra_resources: Callable[[], None] | None = None
 
     # -- the program -----------------------------------------------------------------------
 
@@ -279,9 +315,6 @@ class Fleet:
 
     def live(self) -> dict[str, str | None]:
         return self.admin.primaries(self.org)
-
-    def state(self) -> dict[str, dict[str, Any]]:
-        return state_resources(self.stack)
 
     def assert_state_matches_workmail(self) -> None:
         """The invariant after any operation, failed or not: state never disagrees with WorkMail.
@@ -339,9 +372,8 @@ def lower(addresses: Any) -> set[str]:
     return {str(a).lower() for a in addresses or ()}
 
 
-class AliasFleet:
-    """``count`` users at ``<name>@old.example`` with the alias ``<name>.alias@old.example``, one
-    ``EntityAliases`` each, in one stack: the even ones exclusive, the odd ones not."""
+class AliasFleet(SeededFleet):
+    """One ``EntityAliases`` per user of a ``SeededFleet``: the even ones exclusive, the odd ones not."""
 
     def __init__(
         self,
@@ -355,43 +387,20 @@ class AliasFleet:
         wait_timeout_seconds: float = 5,
         stack_name: str = "reliability",
     ) -> None:
-        self.emu = emu
-        self.admin = Admin(emu)
-        self.names = [f"{prefix}{i:03d}" for i in range(count)]
-        seeded = emu.admin(
-            "POST",
-            "/_emulator/seed",
-            {
-                "organizations": [
-                    {
-                        "alias": f"aliases-{prefix}-{stack_name}".lower(),
-                        "domains": [
-                            {"name": "old.example", "verified": True},
-                            {"name": "new.example", "verified": True},
-                            {"name": "next.example", "verified": True},
-                        ],
-                        "users": [
-                            {"name": name, "email": f"{name}@old.example", "aliases": [f"{name}.alias@old.example"]}
-                            for name in self.names
-                        ],
-                    }
-                ]
-            },
+        super().__init__(
+            emu,
+            tmp_path,
+            count,
+            prefix=prefix,
+            kind="aliases",
+            env=env,
+            env_extra=env_extra,
+            wait_timeout_seconds=wait_timeout_seconds,
+            stack_name=stack_name,
         )
-        assert seeded[0] == 200, seeded
-        organization = next(iter(seeded[1]["organizations"].values()))
-        self.org: str = organization["id"]
-        self.ids: dict[str, str] = dict(organization["users"])
         self.originals = {name: {f"{name}.alias@old.example"} for name in self.names}
         # resource name -> (entity, aliases as declared, exclusive, extra props)
         self.declared: dict[str, tuple[str, list[str], bool, dict[str, Any]]] = {}
-        self.wait = wait_timeout_seconds
-        self.env = dict(env) if env is not None else stack_env(emu)
-        self.env.update(env_extra or {})
-        self.stack = OfflineStack(
-            stack_name, project_name="reliability", program=self.program, state_dir=str(tmp_path), env=self.env
-        )
-        self.stack.set_config("aws:region", "us-east-1")
 
     # -- the program -----------------------------------------------------------------------
 
@@ -426,9 +435,6 @@ class AliasFleet:
 
     def live(self) -> dict[str, set[str]]:
         return self.admin.aliases(self.org)
-
-    def state(self) -> dict[str, dict[str, Any]]:
-        return state_resources(self.stack)
 
     @staticmethod
     def counted(resource: dict[str, Any], live: set[str]) -> set[str]:
