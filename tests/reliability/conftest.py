@@ -194,21 +194,24 @@ class SeededFleet:
     """What every fleet shares: ``count`` users at ``<name>@old.example`` with the alias
     ``<name>.alias@old.example`` in an organization of their own, and one offline stack running ``program``."""
 
+    kind = "fleet"  # names the organization
+    default_prefix = "user"  # names the users
+
     def __init__(
         self,
         emu: Emulator,
         tmp_path: Path,
         count: int,
         *,
-        prefix: str,
-        kind: str,
-        env: dict[str, str] | None,
-        env_extra: dict[str, str] | None,
-        wait_timeout_seconds: float,
-        stack_name: str,
+        prefix: str | None = None,
+        env: dict[str, str] | None = None,
+        env_extra: dict[str, str] | None = None,
+        wait_timeout_seconds: float = 5,
+        stack_name: str = "reliability",
     ) -> None:
         self.emu = emu
         self.admin = Admin(emu)
+        prefix = prefix or self.default_prefix
         self.names = [f"{prefix}{i:03d}" for i in range(count)]
         seeded = emu.admin(
             "POST",
@@ -216,7 +219,7 @@ class SeededFleet:
             {
                 "organizations": [
                     {
-                        "alias": f"{kind}-{prefix}-{stack_name}".lower(),
+                        "alias": f"{self.kind}-{prefix}-{stack_name}".lower(),
                         "domains": [
                             {"name": "old.example", "verified": True},
                             {"name": "new.example", "verified": True},
@@ -252,29 +255,8 @@ class SeededFleet:
 class Fleet(SeededFleet):
     """One ``EntityPrimaryEmail`` per user of a ``SeededFleet``."""
 
-    def __init__(
-        self,
-        emu: Emulator,
-        tmp_path: Path,
-        count: int,
-        *,
-        prefix: str = "user",
-        env: dict[str, str] | None = None,
-        env_extra: dict[str, str] | None = None,
-        wait_timeout_seconds: float = 5,
-        stack_name: str = "reliability",
-    ) -> None:
-        super().__init__(
-            emu,
-            tmp_path,
-            count,
-            prefix=prefix,
-            kind="fleet",
-            env=env,
-            env_extra=env_extra,
-            wait_timeout_seconds=wait_timeout_seconds,
-            stack_name=stack_name,
-        )
+    def __init__(self, emu: Emulator, tmp_path: Path, count: int, **options: Any) -> None:
+        super().__init__(emu, tmp_path, count, **options)
         self.originals = {name: f"{name}@old.example" for name in self.names}
         # resource name -> (entity_id as declared, email as declared, extra props)
         self.declared: dict[str, tuple[str, str, dict[str, Any]]] = {}
@@ -375,29 +357,11 @@ def lower(addresses: Any) -> set[str]:
 class AliasFleet(SeededFleet):
     """One ``EntityAliases`` per user of a ``SeededFleet``: the even ones exclusive, the odd ones not."""
 
-    def __init__(
-        self,
-        emu: Emulator,
-        tmp_path: Path,
-        count: int,
-        *,
-        prefix: str = "alias",
-        env: dict[str, str] | None = None,
-        env_extra: dict[str, str] | None = None,
-        wait_timeout_seconds: float = 5,
-        stack_name: str = "reliability",
-    ) -> None:
-        super().__init__(
-            emu,
-            tmp_path,
-            count,
-            prefix=prefix,
-            kind="aliases",
-            env=env,
-            env_extra=env_extra,
-            wait_timeout_seconds=wait_timeout_seconds,
-            stack_name=stack_name,
-        )
+    kind = "aliases"
+    default_prefix = "alias"
+
+    def __init__(self, emu: Emulator, tmp_path: Path, count: int, **options: Any) -> None:
+        super().__init__(emu, tmp_path, count, **options)
         self.originals = {name: {f"{name}.alias@old.example"} for name in self.names}
         # resource name -> (entity, aliases as declared, exclusive, extra props)
         self.declared: dict[str, tuple[str, list[str], bool, dict[str, Any]]] = {}
