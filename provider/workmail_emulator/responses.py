@@ -103,7 +103,7 @@ class WorkMailResponse:
     def create_organization(self) -> Result:
         org_id = self.backend.create_organization(
             alias=self._str("Alias"),
-            domain_names=_domain_names(self.params.get("Domains", [])),
+            domain_names=_domain_names(self._opt("Domains") or []),
             directory_id=self._opt("DirectoryId"),
             enable_interoperability=self._opt("EnableInteroperability"),
             client_token=self._opt("ClientToken"),
@@ -152,7 +152,7 @@ class WorkMailResponse:
             name=self._str("Name"),
             display_name=self._str("DisplayName"),
             password=self._opt("Password"),
-            role=self.params.get("Role", "USER"),
+            role=self._opt("Role") or "USER",
             first_name=self._opt("FirstName"),
             last_name=self._opt("LastName"),
             hidden=bool(self._opt("HiddenFromGlobalAddressList")),

@@ -304,3 +304,14 @@ def test_a_stalled_connection_is_closed_after_the_request_timeout() -> None:
             assert stalled.recv(1024) == b"", "the server closed the connection"
             assert time.monotonic() - started < 5
         assert emu.admin("GET", "/_emulator/health")[0] == 200, "and serves others all along"
+
+
+def test_a_null_member_with_a_default_is_read_as_absent(world: World) -> None:
+    """AWS JSON 1.1 treats a null member as one not sent; a member with a default takes its default."""
+    made = op(world.emu.url, "CreateOrganization", {"Alias": "nulls", "Domains": None})
+    assert made.status == 200, made.body
+    org = made.json()["OrganizationId"]
+    user = op(world.emu.url, "CreateUser", {"OrganizationId": org, "Name": "n", "DisplayName": "N", "Role": None})
+    assert user.status == 200, user.body
+    described = world.wm.describe_user(OrganizationId=org, UserId=user.json()["UserId"])
+    assert described["UserRole"] == "USER"
