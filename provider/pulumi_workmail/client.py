@@ -18,16 +18,25 @@ from .terms import Code, EntityState, EntityType, LiveEntity
 from .validation import EntityRef
 
 if TYPE_CHECKING:
-    pass
+    from mypy_boto3_workmail import WorkMailClient
+    from mypy_boto3_workmail.paginator import (
+        ListAliasesPaginator,
+        ListGroupsPaginator,
+        ListResourcesPaginator,
+        ListUsersPaginator,
+    )
+
+    Paginator = ListAliasesPaginator | ListGroupsPaginator | ListResourcesPaginator | ListUsersPaginator
 
 USER, GROUP, RESOURCE = EntityType.USER, EntityType.GROUP, EntityType.RESOURCE
 # The id member of each type's Describe answer.
 ID_MEMBER = {USER: "UserId", GROUP: "GroupId", RESOURCE: "ResourceId"}
 # Listing: one List* page of 100 answers up to 100 reads of a refresh, a destroy or an update.
-LIST_CALLS = {
-    USER: ("list_users", "Users"),
-    GROUP: ("list_groups", "Groups"),
-    RESOURCE: ("list_resources", "Resources"),
+# Each a paginator the SDK stubs know by name, so a misspelt one is a type error.
+LIST_CALLS: dict[EntityType, tuple[str, Callable[[WorkMailClient], Paginator], str]] = {
+    USER: ("ListUsers", lambda client: client.get_paginator("list_users"), "Users"),
+    GROUP: ("ListGroups", lambda client: client.get_paginator("list_groups"), "Groups"),
+    RESOURCE: ("ListResources", lambda client: client.get_paginator("list_resources"), "Resources"),
 }
 MAX_PAGES = 1000  # pages of one List call: 100,000 entries, far beyond any organization
 
@@ -90,10 +99,10 @@ class WorkMail:
         )
 
     def _list(self, entity_type: EntityType) -> dict[str, LiveEntity]:
-        method, key = LIST_CALLS[entity_type]
+        api, paginator, key = LIST_CALLS[entity_type]
         ctx = self.context(f"list the {entity_type.noun}s of the organization")
         found: dict[str, LiveEntity] = {}
-        for page in self._pages(method, ctx, PaginationConfig={"PageSize": 100}):
+        for page in self._pages(api, paginator(self.client), ctx, PaginationConfig={"PageSize": 100}):
             for item in page.get(key, []):
                 entity_id = item.get("Id") if isinstance(item, dict) else None
                 if not isinstance(entity_id, str) or not entity_id:
@@ -108,22 +117,17 @@ class WorkMail:
                 found[entity.id] = entity
         return found
 
-    def _pages(self, method: str, ctx: Context, **params: Any) -> Iterator[dict[str, Any]]:
-        """Every page of a List call, through botocore's paginator (which refuses a repeated token), and at
-        most ``MAX_PAGES`` of them: an endpoint that never stops paging fails with a message instead."""
+    def _pages(self, api: str, paginator: Paginator, ctx: Context, **params: Any) -> Iterator[Mapping[str, Any]]:
+        """Every page of the List call ``api``, through botocore's paginator (which refuses a repeated token),
+        and at most ``MAX_PAGES`` of them: an endpoint that never stops paging fails with a message instead."""
         try:
-            pages = self.client.get_paginator(method).paginate(  # type: ignore[call-overload]
-                OrganizationId=self.organization_id, **params
-            )
-            for number, page in enumerate(pages, 1):
+            for number, page in enumerate(paginator.paginate(OrganizationId=self.organization_id, **params), 1):
                 if number > MAX_PAGES:
-                    api = self.client.meta.method_to_api_mapping.get(method, method)
                     raise problem(Code.PAGINATION, api=api, pages=MAX_PAGES, operation=ctx.operation)
                 yield page
         except (ClientError, BotoCoreError, WorkMailProviderError) as error:
             raise translate(error, ctx) from None
         except Exception as error:  # raised while botocore parsed an answer of the wrong shape
-            api = self.client.meta.method_to_api_mapping.get(method, method)
             raise self._malformed(api, f"it could not be read: {type(error).__name__}") from None
 
     def _wrote(self, entity: LiveEntity) -> None:
@@ -208,7 +212,7 @@ class WorkMail:
         where a listing includes it."""
         ctx = self.context(f"list the aliases of {entity.label()}", entity.label())
         found: list[str] = []
-        for page in self._pages("list_aliases", ctx, EntityId=entity.id):
+        for page in self._pages("ListAliases", self.client.get_paginator("list_aliases"), ctx, EntityId=entity.id):
             aliases = page.get("Aliases", [])
             if not isinstance(aliases, list) or not all(_address_like(alias) for alias in aliases):
                 raise self._malformed("ListAliases", "its Aliases is not a list of addresses")
