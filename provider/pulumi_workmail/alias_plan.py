@@ -93,6 +93,48 @@ class Record:
         """What a delete with ``on_delete="restore"`` does: put back what was removed, remove what was added."""
         return AliasPlan(add=self.removed, remove=self.added)
 
+    @property
+    def empty(self) -> bool:
+        return not self.added and not self.removed
+
+    def describe(self) -> str:
+        """How a message names it, e.g. "added a@x; removed b@y"."""
+        parts = []
+        if self.added:
+            parts.append(f"added {', '.join(self.added)}")
+        if self.removed:
+            parts.append(f"removed {', '.join(self.removed)}")
+        return "; ".join(parts) or "changed no alias"
+
+
+def recovered(
+    noted: Record, live: Iterable[str], *, declared: Iterable[str], exclusive: bool, primary: str | None
+) -> Record:
+    """What an earlier create of this resource did before the engine lost its result: the part of the
+    journal note it wrote (``noted``) that the entity's ``live`` aliases bear out.
+
+    Which way to err: an entry left out makes destroy do less than undo that create (an alias it added
+    stays, one it removed is not put back); an entry wrongly taken makes destroy do more (remove an alias
+    that was there before, put back one the entity never had), and a note is a local file anyone who can
+    write the journal directory could have planted. So an entry counts only where the live state is what
+    that create would have left and the change is one this resource makes:
+
+    - an addition, if the alias is live now and counts for the resource (declared, or any alias when
+      ``exclusive``). Destroy then removes only an alias the program declares, never one outside it; an
+      undeclared one under ``exclusive`` is removed by this create, and the record then neither removes it
+      nor puts it back.
+    - a removal, if the resource is ``exclusive`` (a create without it removes nothing) and the address is
+      neither live now nor the entity's primary, so destroy never puts back an address the entity has.
+
+    WorkMail keeps no trace of a removed alias, so a removal cannot be proved from the live state: the
+    journal directory being private to its owner is what stands between a planted note and destroy
+    putting back an address the entity lacks (one another entity holds is still skipped with a warning).
+    """
+    live = addresses(live)
+    counted = live if exclusive else among(declared, live)
+    taken = minus(noted.removed, (*live, *([primary] if primary else []))) if exclusive else ()
+    return Record(added=among(noted.added, counted), removed=taken)
+
 
 def previewed(declared: Iterable[str], recorded: Iterable[str], *, exclusive: bool, was_exclusive: bool) -> str:
     """The change a preview can name from the state alone (no WorkMail call): the recorded aliases are the

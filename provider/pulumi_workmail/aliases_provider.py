@@ -6,13 +6,17 @@
 | diff        | aliases (as a set), exclusive, on_delete → update; organization,        | 0                         |
 |             | region, other entity → replace; a note names what changes (pure)        |                           |
 | create      | resolve, list, refuse the primary or the limit, remove and add the rest | resolve + 1 + 1 per alias |
+|             | (+ journal: noted first; what a lost create did, taken from its note)   |                           |
 | update      | read, list, as create; the record of what it changed follows            | 2 + 1 per alias, or 0     |
 | read        | list; gone → dropped; exclusive: every alias, else the declared ones    | 1 (+1 per 100 past 100)   |
 | delete      | restore: put back what it removed, remove what it added; retain: none   | 1 per alias to undo       |
 
 A create or update that fails part-way undoes the calls it made before failing, so a failed step leaves
 WorkMail as it found it. The state records the aliases the resource added and removed (``added_aliases``,
-``removed_aliases``), and only those are undone on delete.
+``removed_aliases``), and only those are undone on delete. Before its first write a create notes that
+record in the journal (``journal.py``), so a create whose result the engine lost is still undone: the next
+create takes from the note what the live aliases bear out (``alias_plan.recovered``); a later refresh,
+update or delete of the resource removes the note.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from .base import DECLARED, Deadline, Declaration, WorkMailResourceProvider, not
 from .client import WorkMail
 from .diff import diff_alias_props
 from .errors import WorkMailProviderError, problem, undo_failed
+from .journal import NoteKind
 from .terms import GONE_CODES, Code, EntityState, EntityType, LiveEntity
 from .validation import ALIAS_INPUT_PROPERTIES, DEFAULT_ON_DELETE, MAX_ALIASES, check_alias_inputs
 
@@ -83,6 +88,7 @@ class EntityAliasesProvider(WorkMailResourceProvider):
     """Adds and removes an entity's aliases with CreateAlias and DeleteAlias."""
 
     resource_type = "EntityAliases"
+    note_kind = NoteKind.ALIASES
 
     # ----------------------------------------------------------- helpers
 
@@ -246,16 +252,38 @@ class EntityAliasesProvider(WorkMailResourceProvider):
         self._declare(wm.organization_id, entity.id, props)
         declared = addresses(props["aliases"])
         live = self._list(wm, entity, deadline)
-        step = alias_plan.plan(declared, live, exclusive=bool(props.get("exclusive")))
+        exclusive = bool(props.get("exclusive"))
+        step = alias_plan.plan(declared, live, exclusive=exclusive)
         self._check_before_writes(wm, entity, declared, step, live)
+        record = self._earlier(wm, entity, declared, live, exclusive).after(step)
+        if not step.empty:
+            self.settings.journal.remember_aliases(wm.organization_id, entity.id, record)
         deadline.restart_backoff()
         self._apply(wm, entity, step, deadline)
-        record = Record().after(step)
+        # The note stays: the engine may yet die before it saves the state that records this create (or a
+        # killed CLI's orphaned provider finishes it). A later step on this resource shows the state has it.
         now = addresses(minus(live, step.remove) + step.add)
         return CreateResult(f"{wm.organization_id}/{entity.id}", self._outputs(props, entity, now, record))
 
+    def _earlier(
+        self, wm: WorkMail, entity: LiveEntity, declared: Addresses, live: Addresses, exclusive: bool
+    ) -> Record:
+        """What a create of this resource whose result the engine lost had changed, as far as its journal
+        note and the live aliases agree (``alias_plan.recovered``); nothing when there is no note."""
+        noted = self.settings.journal.recall_aliases(wm.organization_id, entity.id)
+        if noted is None:
+            return Record()
+        earlier = alias_plan.recovered(noted, live, declared=declared, exclusive=exclusive, primary=entity.email)
+        if not earlier.empty:
+            warn(
+                f"{entity.label()}: an earlier `pulumi up` that was interrupted had {earlier.describe()}; "
+                "recording that in added_aliases and removed_aliases, so destroy undoes it."
+            )
+        return earlier
+
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         olds = self._complete(_id, olds)
+        self._recorded(olds)
         record = _record(olds)
         recorded = _recorded_entity(olds)
         declared = addresses(news["aliases"])
@@ -285,6 +313,7 @@ class EntityAliasesProvider(WorkMailResourceProvider):
             if error.code in GONE_CODES:
                 return ReadResult("", {})
             raise
+        self._recorded(props)
         self.claims.claim(props["organization_id"], props["resolved_entity_id"], self._label(props))
         wm = self._workmail(props)
         deadline = self._deadline(props)
@@ -311,6 +340,7 @@ class EntityAliasesProvider(WorkMailResourceProvider):
         return ReadResult(id_, outs, inputs)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
+        self._recorded(props)
         if props.get("on_delete", DEFAULT_ON_DELETE) == "retain":
             return
         undo = _record(props).undo()

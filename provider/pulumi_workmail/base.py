@@ -20,6 +20,7 @@ from .client import WorkMail
 from .clients import ClientPool
 from .diff import DiffDecision
 from .errors import WorkMailProviderError, one_line, problem
+from .journal import NoteKind
 from .settings import Settings, StackConfig
 from .terms import CONSISTENCY_CODES, Code, EntityState, EntityType, LiveEntity
 from .validation import DEFAULT_WAIT_TIMEOUT_SECONDS, EntityRef
@@ -231,6 +232,8 @@ class WorkMailResourceProvider(ResourceProvider):
     serialize_as_secret_always = True
     # How messages name the resource type, e.g. in a claim refused for a second resource on one entity.
     resource_type = "EntityPrimaryEmail"
+    # The kind of the notes its creates keep in the journal.
+    note_kind = NoteKind.PRIMARY
 
     def configure(self, req: ConfigureRequest) -> None:
         # Set after unpickling in the provider process, so never persisted in state.
@@ -308,6 +311,12 @@ class WorkMailResourceProvider(ResourceProvider):
             return entity
 
         return deadline.retry(attempt, lambda e: transient(e, ref.id_shaped))
+
+    def _recorded(self, props: Mapping[str, Any]) -> None:
+        """An engine call with the resource's outputs: the stack holds what its create changed, so the
+        create's journal note can go."""
+        if props.get("organization_id") and props.get("resolved_entity_id"):
+            self.settings.journal.forget(props["organization_id"], props["resolved_entity_id"], self.note_kind)
 
     @staticmethod
     def _label(props: Mapping[str, Any]) -> str:

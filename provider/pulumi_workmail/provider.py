@@ -201,11 +201,6 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
         # killed CLI's orphaned provider finishes it). A later step on this resource shows the state has it.
         return CreateResult(f"{wm.organization_id}/{entity.id}", self._outputs(props, entity, original))
 
-    def _recorded(self, props: Mapping[str, Any]) -> None:
-        """An engine call with the resource's outputs: the stack holds its original, so its note can go."""
-        if props.get("organization_id") and props.get("resolved_entity_id"):
-            self.settings.journal.forget(props["organization_id"], props["resolved_entity_id"])
-
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         olds = self._complete(_id, olds)
         self._recorded(olds)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pulumi_workmail.alias_plan import AliasPlan, Record, addresses, over_limit, plan, previewed
+import pytest
+
+from pulumi_workmail.alias_plan import AliasPlan, Record, addresses, over_limit, plan, previewed, recovered
 
 
 def test_addresses_drop_repeats_without_regard_to_case_keeping_the_first_spelling() -> None:
@@ -68,3 +70,69 @@ def test_the_preview_names_additions_and_removals_and_a_switch_to_exclusive() ->
     )
     text = previewed(["a@x.com"], ["a@x.com"], exclusive=True, was_exclusive=False)
     assert text == "changes no alias; and, as it becomes exclusive, removes every other alias the entity has"
+
+
+# ------------------------------------------------- what a create whose result was lost had done
+
+NOTED = Record(added=("n1@x.com", "n2@x.com"), removed=("al@x.com", "old@x.com"))
+
+
+def _undone(final: set[str], record: Record) -> set[str]:
+    undo = record.undo()
+    return {a.lower() for a in final} - {a.lower() for a in undo.remove} | {a.lower() for a in undo.add}
+
+
+@pytest.mark.parametrize("exclusive", [True, False])
+def test_a_create_retried_after_any_number_of_the_lost_creates_writes_is_still_undone_to_what_was_there(
+    exclusive: bool,
+) -> None:
+    """The lost create removes, then adds, one call at a time, and may have died after any of them."""
+    before = ["al@x.com", "keep@x.com", "old@x.com"]
+    declared = ["keep@x.com", "n1@x.com", "n2@x.com"]
+    lost = plan(declared, before, exclusive=exclusive)
+    noted = Record().after(lost)
+    calls = [(False, a) for a in lost.remove] + [(True, a) for a in lost.add]
+    for made in range(len(calls) + 1):
+        live = set(before)
+        for added, alias in calls[:made]:
+            live = live | {alias} if added else live - {alias}
+        step = plan(declared, live, exclusive=exclusive)
+        record = recovered(noted, live, declared=declared, exclusive=exclusive, primary="alice@x.com").after(step)
+        final = (live - set(step.remove)) | set(step.add)
+        assert _undone(final, record) == set(before), f"after {made} of its writes"
+
+
+def test_a_noted_change_the_live_aliases_contradict_is_not_taken() -> None:
+    """n2 was never added (the create died first); old@x.com is there (never removed, or undone)."""
+    live = ["n1@x.com", "old@x.com"]
+    earlier = recovered(NOTED, live, declared=["n1@x.com", "n2@x.com"], exclusive=True, primary="alice@x.com")
+    assert earlier == Record(added=("n1@x.com",), removed=("al@x.com",))
+
+
+def test_a_noted_removal_of_the_entitys_primary_is_not_taken() -> None:
+    noted = Record(removed=("Alice@x.com", "al@x.com"))
+    assert recovered(noted, [], declared=[], exclusive=True, primary="alice@x.com") == Record(removed=("al@x.com",))
+
+
+def test_without_exclusive_only_declared_additions_are_taken_and_no_removal() -> None:
+    """Such a create adds declared aliases and removes none: a note saying otherwise must not make destroy
+    remove an alias outside the program or put back an address."""
+    live = ["n1@x.com", "n2@x.com"]
+    earlier = recovered(NOTED, live, declared=["N1@x.com"], exclusive=False, primary="alice@x.com")
+    assert earlier == Record(added=("n1@x.com",))
+
+
+def test_an_undeclared_addition_taken_under_exclusive_is_neither_removed_nor_put_back_by_destroy() -> None:
+    """The program no longer declares what the lost create added: this create removes it, and the record
+    says nothing of it, so destroy does not put back an alias the entity never had."""
+    live = ["n1@x.com"]
+    earlier = recovered(Record(added=("n1@x.com",)), live, declared=["n3@x.com"], exclusive=True, primary=None)
+    assert earlier == Record(added=("n1@x.com",))
+    record = earlier.after(plan(["n3@x.com"], live, exclusive=True))
+    assert record == Record(added=("n3@x.com",))
+
+
+def test_the_record_names_what_it_added_and_removed() -> None:
+    assert NOTED.describe() == "added n1@x.com, n2@x.com; removed al@x.com, old@x.com"
+    assert Record(removed=("o@x.com",)).describe() == "removed o@x.com"
+    assert Record().describe() == "changed no alias" and Record().empty and not NOTED.empty

@@ -4,14 +4,17 @@ WorkMail requests it costs."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pulumi_workmail import engine_log
+from pulumi_workmail.alias_plan import Record
 from pulumi_workmail.aliases_provider import EntityAliasesProvider
 from pulumi_workmail.base import DECLARED, Declarations
 from pulumi_workmail.errors import WorkMailProviderError
+from pulumi_workmail.journal import Journal
 from pulumi_workmail.terms import Code
 
 from .conftest import World, outs_of
@@ -288,3 +291,108 @@ def test_a_program_listing_its_new_primary_as_an_alias_fails_the_check_of_the_se
     assert [f.property for f in again.failures] == ["email"]
     assert "listed in the aliases of the EntityAliases 'alice-aliases'" in again.failures[0].reason
     assert world.total() == 0
+
+
+# ---------------------------------------------------------- the create journal
+
+LOST = Record(added=("x1@example.com",), removed=("al@example.com",))
+
+
+def _noted(world: World, journal: Path) -> Record | None:
+    return Journal(journal).recall_aliases(world.org, world.id_of("alice"))
+
+
+def test_a_create_that_finds_a_lost_creates_changes_records_them_from_its_note_at_no_extra_request(
+    world: World, aliases: EntityAliasesProvider, private_journal: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The first create's result never reached the state; the second finds nothing to do."""
+    aliases.create(_props(world, ["x1@example.com"], exclusive=True))
+    world.reset_stats()
+    capsys.readouterr()
+    created = aliases.create(_props(world, ["x1@example.com"], exclusive=True))
+    assert world.stats() == {"DescribeUser": 1, "ListAliases": 1}
+    outs = outs_of(created)
+    assert (outs["added_aliases"], outs["removed_aliases"]) == (["x1@example.com"], ["al@example.com"])
+    out = capsys.readouterr().out
+    assert "interrupted" in out and "added x1@example.com; removed al@example.com" in out
+    aliases.delete(created.id, outs)
+    assert _live(world, "alice") == ["al@example.com"]
+    assert list(private_journal.iterdir()) == [], "destroy shows the stack had recorded it"
+
+
+def test_a_create_retried_after_one_that_died_part_way_records_and_notes_both_parts(
+    world: World, aliases: EntityAliasesProvider, private_journal: Path
+) -> None:
+    """The lost create removed al@example.com and died before adding x1: this create adds it, and its own
+    note keeps the removal too, in case it is lost as well."""
+    Journal(private_journal).remember_aliases(world.org, world.id_of("alice"), LOST)
+    world.wm().delete_alias(OrganizationId=world.org, EntityId=world.id_of("alice"), Alias="al@example.com")
+    world.reset_stats()
+    outs = outs_of(aliases.create(_props(world, ["x1@example.com"], exclusive=True)))
+    assert (outs["added_aliases"], outs["removed_aliases"]) == (["x1@example.com"], ["al@example.com"])
+    assert world.stats() == {"DescribeUser": 1, "ListAliases": 1, "CreateAlias": 1}
+    assert _noted(world, private_journal) == LOST
+
+
+def test_a_planted_note_cannot_make_destroy_remove_an_alias_outside_the_program_or_add_an_address(
+    world: World, aliases: EntityAliasesProvider, private_journal: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without exclusive, al@example.com is not the resource's, and a create of it removes nothing."""
+    planted = Record(added=("al@example.com",), removed=("intruder@example.com",))
+    Journal(private_journal).remember_aliases(world.org, world.id_of("alice"), planted)
+    id_, outs = _created(world, aliases, _props(world, ["x1@example.com"]))
+    assert (outs["added_aliases"], outs["removed_aliases"]) == (["x1@example.com"], [])
+    assert "interrupted" not in capsys.readouterr().out
+    aliases.delete(id_, outs)
+    assert _live(world, "alice") == ["al@example.com"]
+
+
+def test_a_noted_removal_of_the_entitys_primary_is_not_recorded(
+    world: World, aliases: EntityAliasesProvider, private_journal: Path
+) -> None:
+    """Destroy would otherwise try to make the primary an alias of its own entity."""
+    Journal(private_journal).remember_aliases(world.org, world.id_of("alice"), Record(removed=("Alice@example.com",)))
+    outs = outs_of(aliases.create(_props(world, ["al@example.com"], exclusive=True)))
+    assert (outs["added_aliases"], outs["removed_aliases"]) == ([], [])
+
+
+def test_a_create_whose_writes_were_undone_leaves_a_note_the_next_create_does_not_take(
+    world: World, aliases: EntityAliasesProvider, private_journal: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(WorkMailProviderError):
+        aliases.create(_props(world, ["a1@example.com", "bob@example.com"], exclusive=True))
+    assert _noted(world, private_journal) is not None
+    capsys.readouterr()
+    outs = outs_of(aliases.create(_props(world, ["a1@example.com"], exclusive=True)))
+    assert (outs["added_aliases"], outs["removed_aliases"]) == (["a1@example.com"], ["al@example.com"])
+    assert "interrupted" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("step", ["read", "update", "delete", "delete with retain"])
+def test_a_step_handed_the_recorded_outputs_removes_the_aliases_note_and_no_other(
+    world: World, aliases: EntityAliasesProvider, private_journal: Path, step: str
+) -> None:
+    """An EntityPrimaryEmail create on the same entity may be in flight: its note stays."""
+    on_delete = "retain" if step == "delete with retain" else "restore"
+    Journal(private_journal).remember(world.org, world.id_of("alice"), "alice@example.com", "alice.new@example.com")
+    id_, olds = _created(world, aliases, _props(world, ["x1@example.com"], exclusive=True, on_delete=on_delete))
+    assert _noted(world, private_journal) == LOST
+    if step == "read":
+        aliases.read(id_, olds)
+    elif step == "update":
+        aliases.update(id_, olds, _props(world, ["x2@example.com"], exclusive=True))
+    else:
+        aliases.delete(id_, olds)
+    assert _noted(world, private_journal) is None
+    primary = Journal(private_journal).recall(world.org, world.id_of("alice"), "alice.new@example.com")
+    assert primary == "alice@example.com"
+
+
+def test_a_primary_step_handed_its_recorded_outputs_leaves_the_aliases_note(
+    world: World, private_journal: Path
+) -> None:
+    created = world.provider.create(world.props())
+    Journal(private_journal).remember_aliases(world.org, world.id_of("alice"), LOST)
+    world.provider.read(created.id, {**outs_of(created), "__provider": "serialized-provider"})
+    assert _noted(world, private_journal) == LOST
+    assert Journal(private_journal).recall(world.org, world.id_of("alice"), "alice.new@example.com") is None

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pulumi_workmail.journal import JOURNAL_ENV, MAX_AGE_SECONDS, Journal
+from pulumi_workmail.alias_plan import Record
+from pulumi_workmail.journal import ALIASES_NOTE_MAX_BYTES, JOURNAL_ENV, MAX_AGE_SECONDS, Journal, NoteKind
 
 ORG = "m-" + "a" * 32
 ENTITY = "2f9b8c1e-0000-4000-8000-000000000001"
@@ -142,3 +143,132 @@ def test_an_oversized_note_is_ignored(tmp_path: Path) -> None:
     note["padding"] = "x" * 10_000
     path.write_text(json.dumps(note))
     assert journal.recall("m-1", "e-1", "new@example.com") is None
+
+
+# ---------------------------------------------------------------- notes of EntityAliases creates
+
+NOTED = Record(added=("x1@new.example",), removed=("al@example.com",))
+
+
+def test_remembered_aliases_are_recalled_as_noted(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    journal.remember_aliases(ORG, ENTITY, NOTED)
+    assert journal.recall_aliases(ORG, ENTITY) == NOTED
+    assert journal.recall_aliases(ORG, ENTITY.replace("1", "2")) is None
+    assert journal.recall_aliases("m-" + "b" * 32, ENTITY) is None
+
+
+def test_a_primary_note_and_an_aliases_note_on_one_entity_are_kept_and_forgotten_apart(tmp_path: Path) -> None:
+    """The two resources on one entity each have a create in flight; a step of one must not drop the other's."""
+    journal = Journal(tmp_path)
+    journal.remember(ORG, ENTITY, "alice@old.example", "alice@new.example")
+    journal.remember_aliases(ORG, ENTITY, NOTED)
+    assert len(list(tmp_path.glob("*.json"))) == 2
+    journal.forget(ORG, ENTITY, NoteKind.ALIASES)
+    assert journal.recall(ORG, ENTITY, "alice@new.example") == "alice@old.example"
+    assert journal.recall_aliases(ORG, ENTITY) is None
+    journal.remember_aliases(ORG, ENTITY, NOTED)
+    journal.forget(ORG, ENTITY)
+    assert journal.recall(ORG, ENTITY, "alice@new.example") is None
+    assert journal.recall_aliases(ORG, ENTITY) == NOTED
+
+
+def test_a_note_of_one_kind_is_never_read_as_the_other(tmp_path: Path) -> None:
+    """The kind is in the note as well as in its name: a file moved to the other kind's name is ignored."""
+    journal = Journal(tmp_path)
+    journal.remember(ORG, ENTITY, "alice@old.example", "alice@new.example")
+    (primary,) = tmp_path.glob("*.json")
+    journal.remember_aliases(ORG, ENTITY, NOTED)
+    (aliases,) = set(tmp_path.glob("*.json")) - {primary}
+    primary_text, aliases_text = primary.read_text(), aliases.read_text()
+    primary.write_text(aliases_text)
+    aliases.write_text(json.dumps({**json.loads(primary_text), "added_aliases": [], "removed_aliases": []}))
+    assert journal.recall(ORG, ENTITY, "alice@new.example") is None
+    assert journal.recall_aliases(ORG, ENTITY) is None
+
+
+def test_an_aliases_note_holds_its_kind_ids_and_addresses_only(tmp_path: Path) -> None:
+    Journal(tmp_path).remember_aliases(ORG, ENTITY, NOTED)
+    (note,) = tmp_path.glob("*.json")
+    content = json.loads(note.read_text())
+    assert set(content) == {"kind", "organization_id", "entity_id", "added_aliases", "removed_aliases", "written_at"}
+    assert (content["kind"], content["added_aliases"], content["removed_aliases"]) == (
+        "aliases",
+        ["x1@new.example"],
+        ["al@example.com"],
+    )
+
+
+def test_old_aliases_notes_are_not_trusted(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    journal.remember_aliases(ORG, ENTITY, NOTED)
+    (note,) = tmp_path.glob("*.json")
+    content = json.loads(note.read_text())
+    content["written_at"] = time.time() - MAX_AGE_SECONDS - 1
+    note.write_text(json.dumps(content))
+    assert journal.recall_aliases(ORG, ENTITY) is None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"added_aliases": "x1@new.example"},
+        {"removed_aliases": [1]},
+        {"added_aliases": [""]},
+        {"removed_aliases": None},
+        {"kind": "primary"},
+        {"entity_id": "someone-else"},
+    ],
+)
+def test_an_aliases_note_that_is_not_well_formed_is_ignored(tmp_path: Path, change: dict[str, object]) -> None:
+    journal = Journal(tmp_path)
+    journal.remember_aliases(ORG, ENTITY, NOTED)
+    (note,) = tmp_path.glob("*.json")
+    note.write_text(json.dumps({**json.loads(note.read_text()), **change}))
+    assert journal.recall_aliases(ORG, ENTITY) is None
+
+
+def test_the_largest_plan_an_entity_allows_fits_in_an_aliases_note(tmp_path: Path) -> None:
+    """100 aliases removed and 100 added, each of the longest an address can be."""
+    longest = [f"{i:03d}{'a' * 61}@{'d' * 181}.example" for i in range(200)]
+    assert all(len(address) == 254 for address in longest)
+    record = Record(added=tuple(longest[:100]), removed=tuple(longest[100:]))
+    journal = Journal(tmp_path)
+    journal.remember_aliases(ORG, ENTITY, record)
+    assert journal.recall_aliases(ORG, ENTITY) == record
+
+
+def test_an_aliases_note_past_its_size_limit_is_not_written_nor_read(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "journal")
+    journal.remember_aliases(ORG, ENTITY, NOTED)
+    huge = Record(added=tuple(f"{i:05d}{'a' * 60}@example.com" for i in range(ALIASES_NOTE_MAX_BYTES // 60)))
+    journal.remember_aliases(ORG, ENTITY, huge)
+    assert list((tmp_path / "journal").iterdir()) == [], "not the new note, and no older one either"
+    journal.remember_aliases(ORG, ENTITY, NOTED)
+    (note,) = (tmp_path / "journal").glob("*.json")
+    note.write_text(json.dumps({**json.loads(note.read_text()), "padding": "x" * ALIASES_NOTE_MAX_BYTES}))
+    assert journal.recall_aliases(ORG, ENTITY) is None
+
+
+def test_an_aliases_note_is_never_read_through_a_link(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "journal")
+    journal.remember_aliases(ORG, ENTITY, NOTED)
+    (path,) = (tmp_path / "journal").glob("*.json")
+    real = tmp_path / "elsewhere.json"
+    real.write_text(path.read_text())
+    path.unlink()
+    path.symlink_to(real)
+    assert journal.recall_aliases(ORG, ENTITY) is None
+
+
+def test_hostile_ids_cannot_name_an_aliases_note_outside_the_directory(tmp_path: Path) -> None:
+    Journal(tmp_path / "journal").remember_aliases("../../x", "../../../etc/passwd\n", NOTED)
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert len(written) == 1 and written[0].parent == tmp_path / "journal"
+
+
+def test_a_journal_turned_off_keeps_no_aliases_note(tmp_path: Path) -> None:
+    journal = Journal(None)
+    journal.remember_aliases(ORG, ENTITY, NOTED)
+    assert journal.recall_aliases(ORG, ENTITY) is None
+    journal.forget(ORG, ENTITY, NoteKind.ALIASES)

@@ -207,15 +207,15 @@ def test_runner_killed_mid_up_then_up_and_destroy_restore_every_true_original(
     )
 
 
-@pytest.mark.xfail(strict=True, reason="EntityAliases keeps no create journal (reported): a lost create is adopted")
 def test_entity_aliases_create_whose_result_the_engine_lost_is_still_undone_by_destroy(
     emulator: Emulator, monkeypatch: pytest.MonkeyPatch, aws_isolated: dict[str, str]
 ) -> None:
     """The engine dies after an exclusive create's writes, before it saves the state; the next up creates
-    again and finds the entity as the lost create left it. Destroy should still put back the alias the
-    lost create removed (EntityPrimaryEmail's journal does this for the primary)."""
+    again and finds the entity as the lost create left it. The journal note the lost create wrote lets
+    destroy still put back the alias it removed and remove the one it added."""
     world = AliasWorld(emulator, monkeypatch)
     world.create(["x1@new.example"], exclusive=True)  # al@example.com removed, x1 added: never recorded
     id_, outs = world.create(["x1@new.example"], exclusive=True)
+    assert (outs["added_aliases"], outs["removed_aliases"]) == (["x1@new.example"], ["al@example.com"])
     world.delete(id_, outs)
     assert world.live() == {"al@example.com"}
