@@ -114,6 +114,29 @@ def test_a_get_with_an_id_that_is_not_one_fails_naming_the_form_it_needs(scenari
     assert sc.requests() == 0
 
 
+@pytest.mark.parametrize("kind", [EntityPrimaryEmail, EntityAliases], ids=lambda kind: kind.__name__)
+def test_a_get_of_an_entity_that_was_deleted_fails_naming_it(
+    scenario: Scenario, kind: type[EntityPrimaryEmail] | type[EntityAliases]
+) -> None:
+    """The engine takes a Python dynamic provider's "gone" for a read with no outputs, not an error: the
+    provider itself must fail, or the program gets empty outputs without a word."""
+    sc = scenario
+    bob = sc.entity_id("users", "bob")
+    sc.wm.deregister_from_work_mail(OrganizationId=sc.org, EntityId=bob)
+    sc.wm.delete_user(OrganizationId=sc.org, UserId=bob)
+    entity = sc.read("bob", "bob", kind)
+    sc.exports = {}
+
+    with pytest.raises(CommandError) as caught:
+        sc.stack.up()
+
+    text = str(caught.value) + str(getattr(caught.value, "stdout", ""))
+    assert f"{kind.__name__}.get found nothing to read at '{entity}': user bob ({bob}) in organization" in text, text
+    assert "is deleted" in text
+    assert "Traceback" not in text
+    assert "bob" not in sc.resource_names()
+
+
 def test_a_refresh_reads_a_got_entity_again_and_reports_its_drift_in_the_outputs(scenario: Scenario) -> None:
     sc = scenario
     sc.read("alice-primary", "alice", EntityPrimaryEmail)
