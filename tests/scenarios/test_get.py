@@ -56,7 +56,11 @@ def test_get_reads_the_entity_by_its_id_records_it_as_external_and_exports_what_
     entity = read_alice(sc)
     sc.reset_stats()
 
+    preview = sc.stack.preview()
     up = sc.stack.up()
+
+    assert preview.change_summary == {"create": 1}
+    assert steps(preview) == [("alice-aliases", "read"), ("alice-primary", "read"), ("scenarios-test", "create")]
 
     assert outputs(sc) == {"email": "alice@example.com", "type": "USER", "name": "alice", "aliases": ["al@example.com"]}
     assert steps(up) == [("alice-aliases", "read"), ("alice-primary", "read"), ("scenarios-test", "create")]
