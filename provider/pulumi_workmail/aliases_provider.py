@@ -28,7 +28,18 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 
 from . import _sdk, alias_plan
 from .alias_plan import Addresses, AliasPlan, Record, addresses, among, contains, minus
-from .base import DECLARED, Deadline, Declaration, WorkMailResourceProvider, note, owner, same, transient, warn
+from .base import (
+    DECLARED,
+    Deadline,
+    Declaration,
+    WorkMailResourceProvider,
+    note,
+    owner,
+    read_by_id_alone,
+    same,
+    transient,
+    warn,
+)
 from .client import WorkMail
 from .diff import diff_alias_props
 from .errors import WorkMailProviderError, problem, undo_failed
@@ -307,11 +318,12 @@ class EntityAliasesProvider(WorkMailResourceProvider):
         return UpdateResult(self._outputs(news, entity, now, record.after(step)))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        by_id = read_by_id_alone(props)
         try:
             props = self._complete(id_, props)
         except WorkMailProviderError as error:
             if error.code in GONE_CODES:
-                return ReadResult("", {})
+                return self._gone(id_, by_id, error)
             raise
         self._recorded(props)
         self.claims.claim(props["organization_id"], props["resolved_entity_id"], self._label(props))
@@ -323,12 +335,12 @@ class EntityAliasesProvider(WorkMailResourceProvider):
             live = self._list(wm, recorded, deadline, enabled)
         except WorkMailProviderError as error:
             if error.code in GONE_CODES:
-                return ReadResult("", {})
+                return self._gone(id_, by_id, error)
             if error.code != Code.ENTITY_STATE:
                 raise
             entity = enabled.entity_now(deadline)
             if entity.state is EntityState.DELETED:
-                return ReadResult("", {})
+                return self._gone(id_, by_id, entity)
             warn(f"{entity.label()} in organization {wm.organization_id} is {entity.state}: it has no aliases.")
             live = ()
         outs = {k: v for k, v in props.items() if not k.startswith("__") and v is not None}

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from pulumi.dynamic import ConfigureRequest, DiffResult, ResourceProvider
+from pulumi.dynamic import ConfigureRequest, DiffResult, ReadResult, ResourceProvider
 
 from . import engine_log
 from .client import WorkMail
@@ -36,6 +36,11 @@ def transient(error: WorkMailProviderError, id_given: bool = False) -> bool:
     """Worth another try within the wait: WorkMail catching up, or throttling, 5xx and dropped connections
     that outlasted botocore's own retries."""
     return error.retryable or error.code in CONSISTENCY_CODES or (id_given and error.code == Code.ENTITY_NOT_FOUND)
+
+
+def read_by_id_alone(props: Mapping[str, Any]) -> bool:
+    """Whether a read is a ``get``'s: the program gave the id alone, so the stack recorded nothing of it."""
+    return not any(props.get(key) for key in ("organization_id", "resolved_entity_id", "entity_id"))
 
 
 PROGRESS_EVERY_SECONDS = 10.0
@@ -318,6 +323,22 @@ class WorkMailResourceProvider(ResourceProvider):
         if props.get("organization_id") and props.get("resolved_entity_id"):
             self.settings.journal.forget(props["organization_id"], props["resolved_entity_id"], self.note_kind)
 
+    def _gone(self, id_: str, by_id: bool, cause: WorkMailProviderError | LiveEntity) -> ReadResult:
+        """What a read answers when the entity, or its organization, is gone (``cause``: the error, or the
+        entity in state DELETED). A refresh drops the resource: an empty id. A ``get`` (``by_id``) has
+        nothing to drop, and the engine would hand the program a read without outputs and no word of why,
+        so it fails saying what it looked for."""
+        if not by_id:
+            return ReadResult("", {})
+        organization = id_.partition("/")[0]
+        if isinstance(cause, LiveEntity):
+            why = f"{cause.label()} in organization {organization} is deleted."
+        elif cause.code == Code.ENTITY_NOT_FOUND:
+            why = f"WorkMail has no entity of that id in organization {organization}."
+        else:
+            why = cause.message
+        raise problem(Code.NOTHING_TO_GET, resource=self.resource_type, id=id_, why=why)
+
     @staticmethod
     def _label(props: Mapping[str, Any]) -> str:
         """How messages name the recorded entity, whose type the state may lack."""
@@ -332,7 +353,7 @@ class WorkMailResourceProvider(ResourceProvider):
         organization, _, entity_id = (id_ or "").partition("/")
         if not organization.startswith("m-") or not entity_id:
             organization = entity_id = ""  # not an id this provider made
-            if not any(filled.get(key) for key in ("organization_id", "resolved_entity_id", "entity_id")):
+            if read_by_id_alone(filled):
                 raise problem(Code.INVALID_ID, resource=self.resource_type, id=id_)  # a get() with a bad id
         for field_name, value in (("organization_id", organization), ("resolved_entity_id", entity_id)):
             if not filled.get(field_name):

@@ -198,6 +198,7 @@ MESSAGES: Mapping[str, Rule] = {
         "{resource}.get needs the id of an existing resource, <organization_id>/<entity id> (for example "
         "m-0123456789abcdef0123456789abcdef/12345678-1234-1234-1234-123456789012); got {id!r}."
     ),
+    Code.NOTHING_TO_GET: Rule("{resource}.get found nothing to read at {id!r}: {why}"),
     Code.INVALID_CONFIGURATION: Rule("{variable} is {value!r}; {expected}, or unset it."),
     Code.PAGINATION: Rule(
         "WorkMail kept answering {api} with more pages after {pages} while trying to {operation}; check "

@@ -39,6 +39,7 @@ from .base import (
     WorkMailResourceProvider,
     note,
     owner,
+    read_by_id_alone,
     same,
     transient,
     warn,
@@ -229,11 +230,12 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
         return UpdateResult(self._outputs(news, entity, olds.get("original_email")))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        by_id = read_by_id_alone(props)
         try:
             props = self._complete(id_, props)
         except WorkMailProviderError as error:
             if error.code in GONE_CODES:
-                return ReadResult("", {})
+                return self._gone(id_, by_id, error)
             raise
         self._recorded(props)
         self.claims.claim(props["organization_id"], props["resolved_entity_id"], self._label(props))
@@ -244,10 +246,10 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
             entity = deadline.retry(lambda: wm.read(recorded.type, recorded.id), transient)
         except WorkMailProviderError as error:
             if error.code in GONE_CODES:
-                return ReadResult("", {})
+                return self._gone(id_, by_id, error)
             raise
         if entity.state is EntityState.DELETED:
-            return ReadResult("", {})
+            return self._gone(id_, by_id, entity)
         if not entity.enabled:
             warn(
                 f"{entity.label()} in organization {wm.organization_id} is {entity.state}: it has no primary "

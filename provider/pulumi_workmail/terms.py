@@ -58,6 +58,7 @@ class Code(str, Enum):
     DUPLICATE_ENTITY = "DuplicateEntity"
     INCOMPLETE_STATE = "IncompleteState"
     INVALID_ID = "InvalidId"
+    NOTHING_TO_GET = "NothingToGet"
     INVALID_CONFIGURATION = "InvalidConfiguration"
     PAGINATION = "PaginationError"
     MALFORMED_ANSWER = "MalformedAnswer"

@@ -176,6 +176,20 @@ def test_refresh_drops_a_resource_whose_entity_is_gone(world: World, aliases: En
     assert world.stats() == {"ListAliases": 1, "DescribeUser": 1}
 
 
+def test_a_read_by_id_alone_of_a_deleted_entity_fails_naming_it(world: World, aliases: EntityAliasesProvider) -> None:
+    """What ``EntityAliases.get`` of a deleted entity meets: no resource to drop, so a failure, not an empty id."""
+    bob = world.id_of("bob")
+    world.wm().deregister_from_work_mail(OrganizationId=world.org, EntityId=bob)
+    world.wm().delete_user(OrganizationId=world.org, UserId=bob)
+    with pytest.raises(WorkMailProviderError) as caught:
+        aliases.read(f"{world.org}/{bob}", {"__provider": "serialized-provider"})
+    assert caught.value.code == Code.NOTHING_TO_GET
+    assert caught.value.message == (
+        f"EntityAliases.get found nothing to read at '{world.org}/{bob}': user bob ({bob}) in organization "
+        f"{world.org} is deleted."
+    )
+
+
 def test_delete_of_a_resource_whose_entity_was_deleted_succeeds_at_once(
     world: World, aliases: EntityAliasesProvider
 ) -> None:

@@ -404,6 +404,28 @@ def test_a_read_by_an_id_that_is_not_one_names_the_form_it_needs(world: World) -
     assert world.total() == 0
 
 
+def test_a_read_by_id_alone_of_an_entity_that_is_gone_fails_saying_what_it_looked_for(world: World) -> None:
+    """A refresh drops a gone resource (an empty id); for a get the engine would give the program empty
+    outputs without a word, so the provider fails instead."""
+    bob = world.id_of("bob")
+    delete_user_by_hand(world, "bob")
+    with pytest.raises(WorkMailProviderError) as deleted:
+        world.provider.read(f"{world.org}/{bob}", {"__provider": "serialized-provider"})
+    missing = f"{world.org}/00000000-0000-0000-0000-000000000000"
+    with pytest.raises(WorkMailProviderError) as unknown:
+        world.provider.read(missing, {"__provider": "serialized-provider"})
+
+    assert deleted.value.code == unknown.value.code == Code.NOTHING_TO_GET
+    assert deleted.value.message == (
+        f"EntityPrimaryEmail.get found nothing to read at '{world.org}/{bob}': user bob ({bob}) in organization "
+        f"{world.org} is deleted."
+    )
+    assert unknown.value.message == (
+        f"EntityPrimaryEmail.get found nothing to read at '{missing}': WorkMail has no entity of that id in "
+        f"organization {world.org}."
+    )
+
+
 def test_read_without_drift_echoes_state(world: World) -> None:
     created = create(world, "room-1", "room.big@example.com")
     result = world.provider.read(created.id, olds_of(created))

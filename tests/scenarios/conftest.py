@@ -46,6 +46,14 @@ class Declared:
     depends_on: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Read:
+    """One resource the program reads (``get``) by its id instead of declaring it."""
+
+    kind: type[EntityPrimaryEmail] | type[EntityAliases]
+    id: str
+
+
 class Scenario:
     """A stack plus direct WorkMail access, for a test to drive and check."""
 
@@ -57,7 +65,7 @@ class Scenario:
         self.ids = emu.seed_result["organizations"]["acme"]
         self.org: str = self.ids["id"]
         self.other_org: str = emu.seed_result["organizations"]["globex"]["id"]
-        self.resources: dict[str, Declared] = {}
+        self.resources: dict[str, Declared | Read] = {}
         # Stack outputs instead of the declared resources' (EXPORTS): values, or functions of the resources.
         self.exports: dict[str, Any] | None = None
 
@@ -75,6 +83,13 @@ class Scenario:
         props.setdefault("organization_id", self.org)
         self.resources[name] = Declared(kind, dict(props), tuple(depends_on))
 
+    def read(self, name: str, entity: str, kind: type[EntityPrimaryEmail] | type[EntityAliases]) -> str:
+        """``kind.get(name, <organization_id>/<entity>)`` (replacing any earlier declaration of ``name``),
+        ``entity`` being a user's name or an id as it is; returns the id given to ``get``."""
+        read = Read(kind, f"{self.org}/{self.ids['users'].get(entity, entity)}")
+        self.resources[name] = read
+        return read.id
+
     def program(self) -> None:
         """Every declared resource, each after those it depends on (``depends_on`` names declared ones)."""
         made: dict[str, pulumi.CustomResource] = {}
@@ -82,8 +97,12 @@ class Scenario:
         def make(name: str) -> pulumi.CustomResource:
             if name not in made:
                 declared = self.resources[name]
-                opts = pulumi.ResourceOptions(depends_on=[make(d) for d in declared.depends_on])
-                resource = declared.kind(name, opts=opts, **declared.props)
+                resource: pulumi.CustomResource
+                if isinstance(declared, Read):
+                    resource = declared.kind.get(name, declared.id)
+                else:
+                    opts = pulumi.ResourceOptions(depends_on=[make(d) for d in declared.depends_on])
+                    resource = declared.kind(name, opts=opts, **declared.props)
                 for key in EXPORTS[declared.kind] if self.exports is None else ():
                     pulumi.export(f"{name}.{key}", getattr(resource, key))
                 made[name] = resource

@@ -38,8 +38,9 @@ def _plain_counts(counts: Mapping[Any, int] | None) -> dict[str, int]:
     return {str(getattr(k, "value", k)): int(v) for k, v in (counts or {}).items()}
 
 
-# Engine step ops that the CLI's display folds into the resource's one "replace" row.
-_FOLDED_INTO_REPLACE = frozenset({"create-replacement", "delete-replaced"})
+# Engine step ops that the CLI's display folds into the resource's one "replace" row (or, for a resource
+# the program read, does not show).
+_FOLDED_INTO_REPLACE = frozenset({"create-replacement", "delete-replaced", "read-replacement", "discard-replaced"})
 
 
 class _Events:

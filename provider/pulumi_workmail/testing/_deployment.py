@@ -1,6 +1,7 @@
-"""The engine's steps, decided and made: registrations, then deletes, or a refresh's reads.
+"""The engine's steps, decided and made: registrations and reads, then deletes, or a refresh's reads.
 
-Each RegisterResource becomes a create, update, replace or same step, and the provider is called as the
+Each RegisterResource becomes a create, update, replace or same step, each ReadResource (a ``get``) a
+read step of a resource the stack does not own, and the provider is called as the
 engine calls it: Check before Diff, a fresh Check for a replacement, old outputs as olds, the Same-step
 rule, create-before-delete. That claim to behave like the engine is what the runner rests on, so it is
 kept apart from the bookkeeping in :mod:`._operation` and the scheduling in :mod:`._scheduler`.
@@ -18,11 +19,11 @@ from . import _display
 from ._monitor import NoMocksError
 from ._operation import Operation, StepFailed
 from ._options import RegisterOptions, apply_ignore_changes, custom_timeout
-from ._results import StepOp
+from ._results import ResultOp, StepOp
 from ._scheduler import run_in_dependency_order
 from ._server import CheckFailure, ProviderServer
-from ._state import STACK_TYPE, ResourceState, is_dynamic_type
-from ._wire import unwrap_secrets, urn_type_name, wire_props, wrap_secrets
+from ._state import STACK_TYPE, ResourceOptions, ResourceState, is_dynamic_type
+from ._wire import UNKNOWN, unwrap_secrets, urn_type_name, wire_props, wrap_secrets
 
 _MISSING: Final = object()
 
@@ -43,7 +44,17 @@ def _changed_keys(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[str, 
 
 
 def _delete_op(record: ResourceState) -> StepOp:
+    if record.external:  # the engine never deletes what it read, it only drops it from the stack
+        return "discard-replaced" if record.delete else "discard"
     return "delete-replaced" if record.delete else "delete"
+
+
+def _gone_op(record: ResourceState) -> ResultOp:
+    return "discard" if record.external else "delete"
+
+
+def _deletes_by_provider(record: ResourceState) -> bool:
+    return record.dynamic and not record.retain_on_delete and not record.external
 
 
 class Deployment(Operation):
@@ -61,14 +72,7 @@ class Deployment(Operation):
         type_: str = request.type
         options = RegisterOptions.from_request(request)
         news = wire_props(request.object)
-        with self._lock:
-            duplicate = urn in self._registered_set
-            if not duplicate:
-                self._registered_set.add(urn)
-                self.registered.append(urn)
-            old = self.old.get(urn)
-        if duplicate:
-            raise self.fail(f"Duplicate resource URN '{urn}'; try giving it a unique name", urn=urn, operation=None)
+        old = self._claim(urn)
         if type_ == STACK_TYPE:
             self.stack_urn = urn
             self._register_without_provider(urn, type_, options, {}, old, custom=False)
@@ -123,6 +127,18 @@ class Deployment(Operation):
         )
         return resolved_id, wire_outputs
 
+    def _claim(self, urn: str) -> ResourceState | None:
+        """Note the program's claim to ``urn`` (a second one fails, as in the engine); its old record."""
+        with self._lock:
+            duplicate = urn in self._registered_set
+            if not duplicate:
+                self._registered_set.add(urn)
+                self.registered.append(urn)
+            old = self.old.get(urn)
+        if duplicate:
+            raise self.fail(f"Duplicate resource URN '{urn}'; try giving it a unique name", urn=urn, operation=None)
+        return old
+
     def _setter(self, urn: str, record: ResourceState) -> Callable[[], None] | None:
         if self.dry_run:
             return None
@@ -143,6 +159,9 @@ class Deployment(Operation):
     def _register_dynamic(
         self, urn: str, type_: str, options: RegisterOptions, news: dict[str, Any], old: ResourceState | None
     ) -> tuple[str, dict[str, Any]]:
+        read = old if old is not None and old.external else None
+        if read is not None:  # the engine owns nothing of a resource it read: it checks and creates anew
+            old = None
         plain_news, secret_keys = unwrap_secrets(news)
         old_inputs = _plain(old.inputs) if old is not None else {}
         if old is not None and options.ignore_changes:
@@ -152,6 +171,22 @@ class Deployment(Operation):
         self._raise_check_failures(urn, type_, checked.failures, news)
         output_secrets = secret_keys | set(options.additional_secret_outputs)
 
+        if read is not None:  # a replacement whose old resource, read, is discarded
+            diffs = _changed_keys(read.inputs, wrap_secrets(checked.inputs, secret_keys))
+            discard = None if self.dry_run else replace(read, delete=True)
+            return self._create(
+                urn,
+                type_,
+                options,
+                checked.inputs,
+                secret_keys,
+                output_secrets,
+                server,
+                op="replace",
+                old=read,
+                diffs=diffs,
+                pending_delete=discard,
+            )
         if old is None:
             return self._create(urn, type_, options, checked.inputs, secret_keys, output_secrets, server)
 
@@ -326,6 +361,72 @@ class Deployment(Operation):
             pending_delete=pending,
         )
 
+    # -- reads (``get``, or ``id=`` in the options) ---------------------------------------------
+
+    def read(self, urn: str, request: Any) -> tuple[str, dict[str, Any], bool]:
+        """Handle one ReadResource as the engine's read step; returns the id and the outputs (wire form)
+        the program sees, and whether they are unknown.
+
+        What the engine does (v3.274: ``ReadStep``, ``GenerateReadSteps``, ``shouldRecordReadStep``; and
+        what the CLI was seen to print and store for ``EntityPrimaryEmail.get``):
+
+        - it calls the provider's Read, in a preview too, with the id and the program's properties (only
+          ``__provider`` for a ``get``) as both inputs and state; it skips the call, answering unknown
+          outputs, when the id is unknown or, in a preview, when a dependency is being created or replaced;
+        - the state keeps the program's properties as inputs, the Read's outputs and id (the given id when
+          the Read answers none: a Python dynamic provider's "gone" is no error to the engine, which
+          stores outputs holding only ``__provider``), ``external: true``, the parent and dependencies;
+        - the CLI shows a read as a passing ``read <type> <name>`` on the Stack's row, no row of its own;
+          the summary counts it only when it finds other outputs than the stack recorded;
+        - a read resource is never deleted: when it leaves the program, or on destroy, it is discarded
+          (dropped from the state, no provider call, not shown); a refresh reads it again like any other
+          resource, drift judged by its outputs;
+        - a resource the stack owns that the program now reads under the same id is let go of (a plain
+          read); under another id it is replaced: deleted after the read, when the operation ends;
+        - a read resource the program now declares is a replacement (Check without olds, Create), the read
+          record discarded afterwards (see :meth:`_register_dynamic`).
+        """
+        type_: str = request.type
+        id_: str = request.id
+        inputs = wire_props(request.properties)
+        old = self._claim(urn)
+        options = ResourceOptions(
+            parent=request.parent,
+            dependencies=tuple(request.dependencies),
+            additional_secret_outputs=tuple(request.additionalSecretOutputs),
+        )
+        if not id_:
+            raise self.fail(f"Expected an ID for {urn}", urn=urn, operation="read")
+        owned = old if old is not None and not old.external else None
+        replacing = owned is not None and owned.id != id_
+        op: StepOp = "replace" if replacing else "read"
+        diffs = _changed_keys(old.inputs, inputs) if old is not None else ()
+        record = ResourceState(
+            urn=urn, type=type_, custom=True, id=id_, inputs=inputs, external=True, **options.option_values()
+        )
+        if id_ == UNKNOWN or (self.dry_run and self._created_here(options.dependencies)):
+            self._step(op, urn, type_, old, replace(record, id=""), diffs=diffs)
+            return "", {}, True
+        server = self._call(urn, "read", self.provider)
+        plain, secret_keys = unwrap_secrets(inputs)
+        found = self._call(urn, "read", lambda: server.read(id_, urn, plain, plain))
+        outputs = wrap_secrets(found.outputs, secret_keys | set(options.additional_secret_outputs))
+        record = replace(record, id=found.id or id_, outputs=outputs)
+
+        def apply() -> None:
+            self.current[urn] = record
+            if replacing and owned is not None:
+                self.pending.append(replace(owned, delete=True))
+
+        self._step(op, urn, type_, old, record, diffs=diffs, apply=None if self.dry_run else apply)
+        return record.id, record.outputs, False
+
+    def _created_here(self, urns: Sequence[str]) -> bool:
+        """Whether this operation creates or replaces any of ``urns`` (so, in a preview, none exists yet)."""
+        wanted = set(urns)
+        with self._lock:
+            return any(step.urn in wanted and step.op in ("create", "replace") for step in self.steps)
+
     def register_outputs(self, urn: str, outputs: dict[str, Any]) -> None:
         """RegisterResourceOutputs: the Stack's are the stack outputs (``pulumi.export``)."""
         with self._lock:
@@ -363,9 +464,9 @@ class Deployment(Operation):
     def delete_in_order(self, records: list[ResourceState]) -> None:
         if self.dry_run:
             for record in reversed(records):
-                self._step(_delete_op(record), record.urn, record.type, record, None, result_op="delete")
+                self._step(_delete_op(record), record.urn, record.type, record, None, result_op=_gone_op(record))
             return
-        if any(record.dynamic and not record.retain_on_delete for record in records):
+        if any(_deletes_by_provider(record) for record in records):
             with contextlib.suppress(StepFailed):
                 self._call(self._provider_urn(), "configure", self.provider)
             if self.failure is not None:
@@ -388,7 +489,7 @@ class Deployment(Operation):
         return run
 
     def _delete_one(self, record: ResourceState) -> None:
-        if record.dynamic and not record.retain_on_delete:
+        if _deletes_by_provider(record):
             server = self.provider()
             self._call(
                 record.urn,
@@ -408,7 +509,7 @@ class Deployment(Operation):
                 del self.current[record.urn]
             self.pending = [item for item in self.pending if item is not record]
 
-        self._step(_delete_op(record), record.urn, record.type, record, None, result_op="delete", apply=apply)
+        self._step(_delete_op(record), record.urn, record.type, record, None, result_op=_gone_op(record), apply=apply)
 
     # -- refresh ------------------------------------------------------------------------------
 

@@ -99,8 +99,16 @@ def header_lines(kind: str, stack: str, project: str) -> list[str]:
     return [f"{RUNNER_HEADER}: {kind} of stack {stack!r}, project {project!r}", f"{_HEADINGS[kind]} ({stack}):"]
 
 
-def render_step(step: Step) -> list[str]:
-    """``  ~ <type> <name> update [diff: ~email]`` plus ``old => new`` lines for what changed."""
+def render_step(step: Step, root_urn: str = "") -> list[str]:
+    """``  ~ <type> <name> update [diff: ~email]`` plus ``old => new`` lines for what changed.
+
+    A read (``get``) is no row of its own on the CLI, only a passing ``read <type> <name>`` on the Stack's
+    row (``root_urn``), and a discard of a read resource is not shown at all; so here too.
+    """
+    if step.op == "read":
+        return passing_note_lines(root_urn or step.urn, f"read {step.type} {step.name}")
+    if step.result_op == "discard":
+        return []
     symbol = _SYMBOLS[step.result_op]
     line = f"  {symbol} {step.type} {step.name} {step.op}"
     if step.op == "refresh" and step.result_op == "delete":

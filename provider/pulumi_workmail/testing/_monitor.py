@@ -1,8 +1,9 @@
 """The resource monitor the program's SDK talks to: ``MockMonitor`` with the engine's side filled in.
 
 The program runs under ``pulumi.runtime.mocks``, but its registrations must become real provider steps
-with the engine's URNs and options, so every RegisterResource goes to the :class:`~._deployment.Deployment`;
-only other providers' resources and invokes go to the caller's mocks, and without them fail clearly.
+with the engine's URNs and options, so every RegisterResource, and a dynamic resource's ReadResource,
+goes to the :class:`~._deployment.Deployment`; only other providers' resources and invokes go to the
+caller's mocks, and without them fail clearly.
 """
 
 from __future__ import annotations
@@ -99,15 +100,14 @@ class Monitor(MockMonitor):
         return empty_pb2.Empty()
 
     def ReadResource(self, request: Any) -> Any:
-        if is_dynamic_type(request.type):
-            urn = self.make_urn(request.parent, request.type, request.name)
-            raise self._deployment.fail(
-                "reading an existing resource (get, or id= in its options) is not supported by the offline runner; "
-                "run the program with the Pulumi CLI, which supports it",
-                urn=urn,
-                operation="read",
-            )
-        return cast(Any, super()).ReadResource(request)
+        """A ``get`` (or ``id=`` in the options): a dynamic resource's becomes the deployment's read step,
+        answered as the engine answers (the outputs read, the id, whether they are unknown)."""
+        if not is_dynamic_type(request.type):
+            return cast(Any, super()).ReadResource(request)
+        urn = self.make_urn(request.parent, request.type, request.name)
+        id_, outputs, unknown = self._deployment.read(urn, request)
+        self.resources[urn] = MockMonitor.ResourceRegistration(urn, id_, outputs)
+        return resource_pb2.ReadResourceResponse(urn=urn, id=id_, properties=to_struct(outputs), unknown=unknown)
 
 
 class ProgramEngine(MockEngine):

@@ -26,7 +26,11 @@ from ._wire import SECRET_SIG, SIG_KEY, make_urn, urn_type_name
 
 Kind = Literal["preview", "update", "refresh", "destroy"]
 
-_SUMMARY_ORDER: Final[tuple[ResultOp, ...]] = ("create", "update", "replace", "delete", "same")
+_SUMMARY_ORDER: Final[tuple[ResultOp, ...]] = ("create", "update", "replace", "delete", "read", "discard", "same")
+# Not logical steps: the summary counts the resource's "replace" instead (the engine's ``Logical()``).
+_UNCOUNTED: Final = frozenset({"delete-replaced", "discard-replaced"})
+# What ``pulumi preview --expect-no-changes`` does not count as a change (the engine's ``HasChanges``).
+NO_CHANGE: Final[frozenset[str]] = frozenset({"same", "read", "discard"})
 
 
 class StepFailed(Exception):
@@ -153,7 +157,7 @@ class Operation:
                 apply()
                 self._log_step(urn)
             self.steps.append(step)
-            self._emit_locked(_display.render_step(step))
+            self._emit_locked(_display.render_step(step, self.root_urn()))
 
     def _log_step(self, urn: str) -> None:
         """Put the step's outcome on disk (under ``_lock``, so lines follow the snapshot's order)."""
@@ -277,6 +281,12 @@ class Operation:
         counts: dict[str, int] = defaultdict(int)
         with self._lock:
             for step in self.steps:
-                if step.op != "delete-replaced":  # not a logical step: its "replace" is counted
+                if step.op not in _UNCOUNTED and (step.op != "read" or _read_found_changes(step)):
                     counts[step.result_op] += 1
         return {op: counts[op] for op in _SUMMARY_ORDER if counts[op]}
+
+
+def _read_found_changes(step: Step) -> bool:
+    """The engine counts a read only when it finds other outputs than the stack recorded
+    (``shouldRecordReadStep``), so that a program's reads leave an unchanged stack's summary alone."""
+    return step.old is not None and step.new is not None and step.old["outputs"] != step.new["outputs"]

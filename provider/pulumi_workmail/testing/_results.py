@@ -26,8 +26,10 @@ __all__ = [
     "UpdateSummary",
 ]
 
-StepOp = Literal["create", "update", "replace", "delete", "delete-replaced", "same", "refresh"]
-ResultOp = Literal["create", "update", "replace", "delete", "same"]
+StepOp = Literal[
+    "create", "update", "replace", "delete", "delete-replaced", "same", "refresh", "read", "discard", "discard-replaced"
+]
+ResultOp = Literal["create", "update", "replace", "delete", "same", "read", "discard"]
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,10 @@ class Step:
     ``result_op`` is what the step amounts to: equal to ``op`` except for refresh, where it is
     ``"same"``, ``"update"`` (drift) or ``"delete"`` (gone), and for ``"delete-replaced"`` (the deferred
     delete of a resource replaced create-before-delete), which the summary does not count: like the
-    engine, it counts the logical ``"replace"`` once.
+    engine, it counts the logical ``"replace"`` once. A resource the program reads (``get``) has a
+    ``"read"`` step, counted only when it finds outputs other than the stack recorded; when it leaves the
+    stack (removed from the program, or destroyed) it is ``"discard"``ed, without a provider call
+    (``"discard-replaced"`` when a declared resource took its name, not counted either).
     """
 
     urn: str

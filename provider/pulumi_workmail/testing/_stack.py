@@ -20,6 +20,9 @@ What it does, per verb (each call as the engine makes it, in the engine's order)
   when the provider or the ``delete_before_replace`` option asks), then deletes of resources no longer
   declared and of replaced resources, in reverse dependency order. DIFF_UNKNOWN is decided by comparing
   inputs, ``__provider`` included; DIFF_NONE is a Same step (new inputs, old outputs, old id);
+- a ``get`` (or ``id=`` in the options): Read with the id and the program's properties, in a preview
+  too; the resource is recorded as external and is never deleted: when it leaves the program, or on
+  destroy, it is discarded without a call (see ``Deployment.read`` for the engine's rules followed);
 - ``refresh``: Read per resource without running the program; an empty id drops it, ``ReadResult.inputs``
   replaces the stored inputs, and outputs that changed are reported as drift ("update");
 - ``destroy``: Delete in reverse dependency order; ``retain_on_delete`` resources are dropped without a
@@ -41,8 +44,8 @@ Where it differs from the engine, so results can be trusted only that far:
 - options: ``protect``, ``retain_on_delete``, ``delete_before_replace``, ``replace_on_changes`` (top-level
   keys) and ``ignore_changes`` (top-level or dotted object paths) are re-implemented; ``up(refresh=True)``
   is a refresh followed by an update (two provider processes); aliases, transforms,
-  ``replace_with``, replacement triggers, hooks, targets, ``--replace``, plans and ``import``/``get`` are
-  not; ``custom_timeouts`` are only forwarded as the requests' ``timeout`` (the Python server ignores it);
+  ``replace_with``, replacement triggers, hooks, targets, ``--replace``, plans and ``import`` are not;
+  ``custom_timeouts`` are only forwarded as the requests' ``timeout`` (the Python server ignores it);
 - the default provider is recorded in state as the engine records it (config as inputs and outputs, each
   dynamic resource referring to it) but never has steps of its own; config is always known;
 - the provider process is given the address of the runner's own ``Engine/Log`` service (``_engine``), as
@@ -52,7 +55,8 @@ Where it differs from the engine, so results can be trusted only that far:
   (marked with the wire wrapper); refresh reports drift by comparing outputs instead of calling Diff and
   inverting it;
 - the state file is not a Pulumi checkpoint (``pulumi stack import`` cannot read it), and the display is a
-  plain log of steps, not the CLI's renderer (no progress rows, its own summary line), closed by the
+  plain log of steps, not the CLI's renderer (no progress rows, its own summary line; a read is a
+  ``read <type> <name>`` line of the Stack and a discard is not shown, as on the CLI), closed by the
   CLI's Diagnostics and Outputs sections (``_render`` lays values out as the CLI does);
 - the program runs in this process, so ``env`` reaches the provider process only, and interpreter or
   import-path problems of the CLI's ``pulumi-resource-pulumi-python`` shim may not show up; resources of
@@ -76,7 +80,7 @@ from pulumi.runtime.mocks import Mocks
 from . import _display
 from ._deployment import Deployment
 from ._monitor import Monitor, ProgramEngine, ProgramMocks
-from ._operation import Kind
+from ._operation import NO_CHANGE, Kind
 from ._program import Program, directory_program, run_program
 from ._project import Project, config_entry, read_project
 from ._results import (
@@ -392,7 +396,7 @@ class OfflineStack:
     def _raise_on_unexpected_changes(
         self, expected: bool, deployment: Deployment, changes: Mapping[str, int], stdout: str, stderr: str
     ) -> None:
-        if expected and any(op != "same" for op in changes):
+        if expected and any(op not in NO_CHANGE for op in changes):
             raise OfflineCommandError(
                 "no changes were expected but changes were proposed",
                 kind=deployment.kind,

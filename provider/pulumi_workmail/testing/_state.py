@@ -73,6 +73,8 @@ class ResourceState(ResourceOptions):
     """One resource as stored: checked inputs, outputs (both with secrets wrapped) and its options.
 
     ``delete`` marks a replaced resource whose deletion has not run yet (the engine's pending-delete).
+    ``external`` marks a resource the program read (``get``, or ``id=`` in its options) rather than
+    declared: the stack records it but does not own it, so it is never deleted, only dropped from state.
     Frozen so that records can be shared between worker threads and swapped atomically.
     """
 
@@ -83,6 +85,7 @@ class ResourceState(ResourceOptions):
     inputs: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
     delete: bool = False
+    external: bool = False
     provider: str = ""  # the provider reference "<urn>::<id>", as the engine stores it
 
     @property
@@ -127,6 +130,8 @@ class ResourceState(ResourceOptions):
             "deletedWith": self.deleted_with,
         }
         data.update({key: value for key, value in optional.items() if value})
+        if self.external:
+            data["external"] = True
         if self.provider:
             data["provider"] = self.provider
         if self.delete_before_replace is not None:
@@ -157,6 +162,7 @@ class ResourceState(ResourceOptions):
             custom_timeouts={str(k): str(v) for k, v in (data.get("customTimeouts") or {}).items()},
             deleted_with=str(data.get("deletedWith", "")),
             delete=bool(data.get("delete", False)),
+            external=bool(data.get("external", False)),
             provider=str(data.get("provider", "")),
         )
 

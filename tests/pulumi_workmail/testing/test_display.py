@@ -120,6 +120,18 @@ def test_a_refresh_shows_drift_in_outputs_and_a_vanished_resource_as_deleted() -
     assert render_step(vanished) == [f"  - {TYPE} alice refresh [deleted]"]
 
 
+def test_a_read_is_a_passing_note_on_the_stacks_line_and_a_discard_is_not_shown() -> None:
+    """The CLI gives a resource the program reads (``get``) no row: only ``read <type> <name>`` on the
+    Stack's, and nothing at all when it is discarded."""
+    assert render_step(step("read"), STACK_URN) == [f"    pulumi:pulumi:Stack proj-dev  read {TYPE} alice"]
+    assert render_step(step("discard"), STACK_URN) == []
+    assert render_step(step("discard-replaced", "discard"), STACK_URN) == []
+
+
+def test_the_summary_leaves_out_reads_and_discards_as_the_cli_does() -> None:
+    assert summary_line({"same": 1, "read": 2, "discard": 1}, planned=False) == "Resources: 1 unchanged"
+
+
 # -- summaries and framing lines ---------------------------------------------------------------------
 
 
