@@ -33,9 +33,9 @@ from .base import (
     Deadline,
     Declaration,
     WorkMailResourceProvider,
+    is_declared,
     note,
     owner,
-    read_by_id_alone,
     same,
     transient,
     warn,
@@ -317,18 +317,7 @@ class EntityAliasesProvider(WorkMailResourceProvider):
         now = addresses(minus(live, step.remove) + step.add)
         return UpdateResult(self._outputs(news, entity, now, record.after(step)))
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        by_id = read_by_id_alone(props)
-        try:
-            props = self._complete(id_, props)
-        except WorkMailProviderError as error:
-            if error.code in GONE_CODES:
-                return self._gone(id_, by_id, error)
-            raise
-        self._recorded(props)
-        self.claims.claim(props["organization_id"], props["resolved_entity_id"], self._label(props))
-        wm = self._workmail(props)
-        deadline = self._deadline(props)
+    def _read_live(self, id_: str, props: dict[str, Any], wm: WorkMail, deadline: Deadline, by_id: bool) -> ReadResult:
         recorded = _recorded_entity(props)
         try:
             enabled = _WhileEnabled(wm, recorded)
@@ -344,8 +333,8 @@ class EntityAliasesProvider(WorkMailResourceProvider):
             warn(f"{entity.label()} in organization {wm.organization_id} is {entity.state}: it has no aliases.")
             live = ()
         outs = {k: v for k, v in props.items() if not k.startswith("__") and v is not None}
-        # Read by id alone (``get``) declares nothing: every alias counts.
-        every = props.get("exclusive") or props.get("aliases") is None
+        # A get's record declares nothing: every alias counts.
+        every = props.get("exclusive") or not is_declared(props)
         counted = live if every else among(props.get("aliases") or (), live)
         outs["aliases"] = list(counted)
         inputs = {k: outs[k] for k in ALIAS_INPUT_PROPERTIES if outs.get(k) is not None}

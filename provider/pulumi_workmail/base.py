@@ -22,7 +22,7 @@ from .diff import DiffDecision
 from .errors import WorkMailProviderError, one_line, problem
 from .journal import NoteKind
 from .settings import Settings, StackConfig
-from .terms import CONSISTENCY_CODES, Code, EntityState, EntityType, LiveEntity
+from .terms import CONSISTENCY_CODES, GONE_CODES, Code, EntityState, EntityType, LiveEntity
 from .validation import DEFAULT_WAIT_TIMEOUT_SECONDS, EntityRef
 
 T = TypeVar("T")
@@ -41,6 +41,12 @@ def transient(error: WorkMailProviderError, id_given: bool = False) -> bool:
 def read_by_id_alone(props: Mapping[str, Any]) -> bool:
     """Whether a read is a ``get``'s: the program gave the id alone, so the stack recorded nothing of it."""
     return not any(props.get(key) for key in ("organization_id", "resolved_entity_id", "entity_id"))
+
+
+def is_declared(props: Mapping[str, Any]) -> bool:
+    """Whether a record is of a resource the program declares, not one a ``get`` reads: only a declared
+    resource's inputs went through check, which always sets ``on_delete``."""
+    return props.get("on_delete") is not None
 
 
 PROGRESS_EVERY_SECONDS = 10.0
@@ -322,6 +328,25 @@ class WorkMailResourceProvider(ResourceProvider):
         create's journal note can go."""
         if props.get("organization_id") and props.get("resolved_entity_id"):
             self.settings.journal.forget(props["organization_id"], props["resolved_entity_id"], self.note_kind)
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """The record completed from the id where it lacks fields (a ``get`` gives the id alone), its create's
+        journal note forgotten, and its entity claimed unless a ``get`` only reads it; then ``_read_live``."""
+        by_id = read_by_id_alone(props)
+        try:
+            props = self._complete(id_, props)
+        except WorkMailProviderError as error:
+            if error.code in GONE_CODES:
+                return self._gone(id_, by_id, error)
+            raise
+        self._recorded(props)
+        if is_declared(props):
+            self.claims.claim(props["organization_id"], props["resolved_entity_id"], self._label(props))
+        return self._read_live(id_, props, self._workmail(props), self._deadline(props), by_id)
+
+    def _read_live(self, id_: str, props: dict[str, Any], wm: WorkMail, deadline: Deadline, by_id: bool) -> ReadResult:
+        """The resource's read of WorkMail from its completed record (``_gone`` when the entity is gone)."""
+        raise NotImplementedError
 
     def _gone(self, id_: str, by_id: bool, cause: WorkMailProviderError | LiveEntity) -> ReadResult:
         """What a read answers when the entity, or its organization, is gone (``cause``: the error, or the

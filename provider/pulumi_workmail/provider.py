@@ -39,7 +39,6 @@ from .base import (
     WorkMailResourceProvider,
     note,
     owner,
-    read_by_id_alone,
     same,
     transient,
     warn,
@@ -229,18 +228,7 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
             entity = self._set_primary(wm, entity, news["email"], deadline, id_given=id_given)
         return UpdateResult(self._outputs(news, entity, olds.get("original_email")))
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        by_id = read_by_id_alone(props)
-        try:
-            props = self._complete(id_, props)
-        except WorkMailProviderError as error:
-            if error.code in GONE_CODES:
-                return self._gone(id_, by_id, error)
-            raise
-        self._recorded(props)
-        self.claims.claim(props["organization_id"], props["resolved_entity_id"], self._label(props))
-        wm = self._workmail(props)
-        deadline = self._deadline(props)
+    def _read_live(self, id_: str, props: dict[str, Any], wm: WorkMail, deadline: Deadline, by_id: bool) -> ReadResult:
         try:
             recorded = _recorded_entity(props)
             entity = deadline.retry(lambda: wm.read(recorded.type, recorded.id), transient)

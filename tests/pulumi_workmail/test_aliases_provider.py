@@ -410,3 +410,14 @@ def test_a_primary_step_handed_its_recorded_outputs_leaves_the_aliases_note(
     world.provider.read(created.id, {**outs_of(created), "__provider": "serialized-provider"})
     assert _noted(world, private_journal) == LOST
     assert Journal(private_journal).recall(world.org, world.id_of("alice"), "alice.new@example.com") is None
+
+
+def test_a_refresh_of_a_gets_record_counts_every_alias_the_entity_has_now(
+    world: World, aliases: EntityAliasesProvider
+) -> None:
+    """A get declares nothing, so its record's aliases are not a declared list: one added since counts."""
+    id_ = f"{world.org}/{world.id_of('alice')}"
+    got = outs_of(aliases.read(id_, {"__provider": "serialized-provider"}))
+    world.wm().create_alias(OrganizationId=world.org, EntityId=world.id_of("alice"), Alias="al.later@example.com")
+    refreshed = outs_of(aliases.read(id_, {**got, "__provider": "serialized-provider"}))
+    assert refreshed["aliases"] == ["al.later@example.com", "al@example.com"]

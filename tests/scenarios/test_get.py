@@ -205,3 +205,22 @@ def test_a_declared_entity_the_program_reads_instead_is_let_go_of_under_its_id_a
     assert record(sc, "bob-primary")["outputs"]["email"] == "sales@example.com"
     sc.stack.destroy()
     assert sc.primary("alice") == "alice@new.example", "a read resource is discarded, never deleted"
+
+
+def test_a_get_claims_nothing_so_a_program_may_read_an_entity_twice_and_manage_it_too(scenario: Scenario) -> None:
+    """A get only looks: two gets of alice and the resources that manage her run side by side, through up,
+    refresh and destroy, and only the declared ones change WorkMail."""
+    sc = scenario
+    sc.read("alice-seen", "alice", EntityPrimaryEmail)
+    sc.read("alice-seen-again", "alice", EntityPrimaryEmail)
+    sc.read("alice-aliases-seen", "alice", EntityAliases)
+    sc.declare("alice-primary", entity_id="alice", email="alice@new.example")
+    sc.declare_aliases("alice-aliases", entity_id="alice", aliases=["al@example.com", "al@new.example"])
+
+    sc.stack.up()
+    sc.stack.refresh()
+    assert sc.primary("alice") == "alice@new.example"
+    assert sc.alias_set("alice") == {"al@example.com", "al@new.example", "alice@example.com"}
+    sc.stack.destroy()
+    restored = {"al@example.com", "alice@new.example"}  # the restore swaps: the address it set stays an alias
+    assert (sc.primary("alice"), sc.alias_set("alice")) == ("alice@example.com", restored)
