@@ -8,7 +8,7 @@
 | create      | resolve, list, refuse the primary or the limit, remove and add the rest | resolve + 1 + 1 per alias |
 |             | (+ journal: noted first; what a lost create did, taken from its note)   |                           |
 | update      | read, list, as create; the record of what it changed follows            | 2 + 1 per alias, or 0     |
-| read        | list; gone → dropped; exclusive: every alias, else the declared ones    | 1 (+1 per 100 past 100)   |
+| read        | list; gone → dropped; exclusive or get: every alias, else the declared  | 1 (+1 per 100 past 100)   |
 | delete      | restore: put back what it removed, remove what it added; retain: none   | 1 per alias to undo       |
 
 A create or update that fails part-way undoes the calls it made before failing, so a failed step leaves

@@ -9,7 +9,8 @@
 | read        | describe by resolved id and type; gone → dropped; DISABLED → warning | 1                              |
 | delete      | restore the original primary (a swap), or nothing with "retain"      | restore: ≤ 2; retain: 0        |
 
-The update's first read is skipped when stack config ``workmail:checkBeforeUpdate`` is false.
+The update's first read is skipped when stack config ``workmail:checkBeforeUpdate`` is false. A read by
+id alone is a ``get``: it claims no entity, and an entity that is gone fails it (``WorkMailResourceProvider.read``).
 The class is pickled by reference into the program's state, so it holds no clients or credentials:
 those come from ``configure`` (stack config) and the environment in the provider process.
 """
