@@ -45,6 +45,9 @@ from .alias_plan import Record, addresses
 
 JOURNAL_ENV = "PULUMI_WORKMAIL_JOURNAL_DIR"
 MAX_AGE_SECONDS = 30 * 24 * 3600
+# A note dated later than this is not one this machine wrote (a clock may step back a little, not days):
+# it would otherwise never grow old.
+MAX_FUTURE_SECONDS = 600
 
 
 class NoteKind(str, Enum):
@@ -140,7 +143,7 @@ class Journal:
             return None
         try:
             note = json.loads(_read_note(path, _MAX_BYTES[kind]))
-            fresh = time.time() - float(note["written_at"]) < MAX_AGE_SECONDS
+            fresh = -MAX_FUTURE_SECONDS <= time.time() - float(note["written_at"]) < MAX_AGE_SECONDS
             matches = (
                 note.get("kind", NoteKind.PRIMARY.value) == kind.value
                 and note["organization_id"] == organization_id

@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from pulumi_workmail.alias_plan import Record
-from pulumi_workmail.journal import ALIASES_NOTE_MAX_BYTES, JOURNAL_ENV, MAX_AGE_SECONDS, Journal, NoteKind
+from pulumi_workmail.journal import (
+    ALIASES_NOTE_MAX_BYTES,
+    JOURNAL_ENV,
+    MAX_AGE_SECONDS,
+    MAX_FUTURE_SECONDS,
+    Journal,
+    NoteKind,
+)
 
 ORG = "m-" + "a" * 32
 ENTITY = "2f9b8c1e-0000-4000-8000-000000000001"
@@ -51,6 +58,34 @@ def test_old_notes_are_not_trusted(tmp_path: Path) -> None:
     content["written_at"] = time.time() - MAX_AGE_SECONDS - 1
     note.write_text(json.dumps(content))
     assert journal.recall(ORG, ENTITY, "alice@new.example") is None
+
+
+@pytest.mark.parametrize("kind", ["primary", "aliases"])
+@pytest.mark.parametrize("ahead", [MAX_FUTURE_SECONDS + 60, 365 * 24 * 3600, float("inf"), float("nan")])
+def test_a_note_dated_in_the_future_is_not_trusted(tmp_path: Path, kind: str, ahead: float) -> None:
+    """Else a planted note dated years ahead would never grow old."""
+    journal = Journal(tmp_path)
+    if kind == "primary":
+        journal.remember(ORG, ENTITY, "alice@old.example", "alice@new.example")
+    else:
+        journal.remember_aliases(ORG, ENTITY, NOTED)
+    (note,) = tmp_path.glob("*.json")
+    content = json.loads(note.read_text())
+    content["written_at"] = time.time() + ahead
+    note.write_text(json.dumps(content))
+    assert journal.recall(ORG, ENTITY, "alice@new.example") is None
+    assert journal.recall_aliases(ORG, ENTITY) is None
+
+
+def test_a_note_a_little_ahead_of_the_clock_is_still_trusted(tmp_path: Path) -> None:
+    """A clock that stepped back a few seconds since the create must not lose its note."""
+    journal = Journal(tmp_path)
+    journal.remember(ORG, ENTITY, "alice@old.example", "alice@new.example")
+    (note,) = tmp_path.glob("*.json")
+    content = json.loads(note.read_text())
+    content["written_at"] = time.time() + 30
+    note.write_text(json.dumps(content))
+    assert journal.recall(ORG, ENTITY, "alice@new.example") == "alice@old.example"
 
 
 @pytest.mark.parametrize("garbage", ["", "{", "[]", '{"email": 1}', '{"organization_id": null}'])
