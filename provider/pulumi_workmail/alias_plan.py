@@ -37,6 +37,11 @@ def contains(items: Iterable[str], item: str | None) -> bool:
     return item is not None and item.lower() in {i.lower() for i in items}
 
 
+def _named(*changes: tuple[str, Addresses]) -> str:
+    """Each non-empty change as its verb and addresses, e.g. "adds a@x; removes b@y"."""
+    return "; ".join(f"{verb} {', '.join(aliases)}" for verb, aliases in changes if aliases)
+
+
 @dataclass(frozen=True)
 class AliasPlan:
     """The calls that bring an entity's aliases to what the program declares."""
@@ -53,12 +58,7 @@ class AliasPlan:
 
     def describe(self) -> str:
         """How a note names the change, e.g. "adds a@x; removes b@y"."""
-        parts = []
-        if self.add:
-            parts.append(f"adds {', '.join(self.add)}")
-        if self.remove:
-            parts.append(f"removes {', '.join(self.remove)}")
-        return "; ".join(parts) or "changes no alias"
+        return _named(("adds", self.add), ("removes", self.remove)) or "changes no alias"
 
 
 def plan(declared: Iterable[str], live: Iterable[str], *, exclusive: bool, dropped: Iterable[str] = ()) -> AliasPlan:
@@ -99,12 +99,7 @@ class Record:
 
     def describe(self) -> str:
         """How a message names it, e.g. "added a@x; removed b@y"."""
-        parts = []
-        if self.added:
-            parts.append(f"added {', '.join(self.added)}")
-        if self.removed:
-            parts.append(f"removed {', '.join(self.removed)}")
-        return "; ".join(parts) or "changed no alias"
+        return _named(("added", self.added), ("removed", self.removed)) or "changed no alias"
 
 
 def recovered(
