@@ -23,16 +23,18 @@ from workmail_emulator import Emulator
 from ..pulumi_cli import REPO
 from .conftest import ORG, Project, program_project
 
-# A program whose resources come from stack config `resources`: {name: EntityPrimaryEmail arguments}.
+# A program whose resources come from stack config `resources`: {name: EntityPrimaryEmail arguments, or
+# EntityAliases arguments for those that declare `aliases`}.
 PROGRAM = """
 import json
 
 import pulumi
 
-from pulumi_workmail import EntityPrimaryEmail
+from pulumi_workmail import EntityAliases, EntityPrimaryEmail
 
 for name, props in json.loads(pulumi.Config().require("resources")).items():
-    EntityPrimaryEmail(name, organization_id=props.pop("organization_id", "ORG"), **props)
+    kind = EntityAliases if "aliases" in props else EntityPrimaryEmail
+    kind(name, organization_id=props.pop("organization_id", "ORG"), **props)
 """.replace("ORG", ORG)
 
 
@@ -90,12 +92,17 @@ def test_a_disabled_entity_is_named_in_refresh_output(program: Project) -> None:
 FLEET = 20
 
 
-def add_fleet(emu: Emulator) -> list[str]:
+def add_fleet(emu: Emulator, size: int = FLEET, *, with_alias: bool = False) -> list[str]:
+    """``size`` users staffNN whose primary is NAME@old.example; ``with_alias``: whose primary is
+    NAME@example.com and whose one alias is NAME@old.example."""
     wm = emu.client()
-    names = [f"staff{i:02d}" for i in range(FLEET)]
+    names = [f"staff{i:02d}" for i in range(size)]
     for name in names:
         uid = wm.create_user(OrganizationId=ORG, Name=name, DisplayName=name)["UserId"]
-        wm.register_to_work_mail(OrganizationId=ORG, EntityId=uid, Email=f"{name}@old.example")
+        primary_domain = "example.com" if with_alias else "old.example"
+        wm.register_to_work_mail(OrganizationId=ORG, EntityId=uid, Email=f"{name}@{primary_domain}")
+        if with_alias:
+            wm.create_alias(OrganizationId=ORG, EntityId=uid, Alias=f"{name}@old.example")
     return names
 
 
