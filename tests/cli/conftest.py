@@ -80,6 +80,11 @@ class Project:
     def primary(self, name: str) -> str:
         return str(self.emu.client().describe_user(OrganizationId=ORG, UserId=name)["Email"])
 
+    def aliases(self, name: str) -> list[str]:
+        """The entity's aliases, sorted."""
+        listed = self.emu.client().list_aliases(OrganizationId=ORG, EntityId=self.user_id(name))["Aliases"]
+        return sorted(listed)
+
     def set_by_hand(self, name: str, email: str) -> None:
         self.emu.client().update_primary_email_address(OrganizationId=ORG, EntityId=self.user_id(name), Email=email)
 

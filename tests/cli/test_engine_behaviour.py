@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -23,16 +24,18 @@ from workmail_emulator import Emulator
 from ..pulumi_cli import REPO
 from .conftest import ORG, Project, program_project
 
-# A program whose resources come from stack config `resources`: {name: EntityPrimaryEmail arguments}.
+# A program whose resources come from stack config `resources`: {name: EntityPrimaryEmail arguments, or
+# EntityAliases arguments for those that declare `aliases`}.
 PROGRAM = """
 import json
 
 import pulumi
 
-from pulumi_workmail import EntityPrimaryEmail
+from pulumi_workmail import EntityAliases, EntityPrimaryEmail
 
 for name, props in json.loads(pulumi.Config().require("resources")).items():
-    EntityPrimaryEmail(name, organization_id=props.pop("organization_id", "ORG"), **props)
+    kind = EntityAliases if "aliases" in props else EntityPrimaryEmail
+    kind(name, organization_id=props.pop("organization_id", "ORG"), **props)
 """.replace("ORG", ORG)
 
 
@@ -90,12 +93,17 @@ def test_a_disabled_entity_is_named_in_refresh_output(program: Project) -> None:
 FLEET = 20
 
 
-def add_fleet(emu: Emulator) -> list[str]:
+def add_fleet(emu: Emulator, size: int = FLEET, *, with_alias: bool = False) -> list[str]:
+    """``size`` users staffNN whose primary is NAME@old.example; ``with_alias``: whose primary is
+    NAME@example.com and whose one alias is NAME@old.example."""
     wm = emu.client()
-    names = [f"staff{i:02d}" for i in range(FLEET)]
+    names = [f"staff{i:02d}" for i in range(size)]
     for name in names:
         uid = wm.create_user(OrganizationId=ORG, Name=name, DisplayName=name)["UserId"]
-        wm.register_to_work_mail(OrganizationId=ORG, EntityId=uid, Email=f"{name}@old.example")
+        primary_domain = "example.com" if with_alias else "old.example"
+        wm.register_to_work_mail(OrganizationId=ORG, EntityId=uid, Email=f"{name}@{primary_domain}")
+        if with_alias:
+            wm.create_alias(OrganizationId=ORG, EntityId=uid, Alias=f"{name}@old.example")
     return names
 
 
@@ -177,6 +185,75 @@ def test_up_killed_with_sigkill_mid_creates_then_refresh_up_destroy_restores_eve
 
     program.pulumi("destroy", "--yes")
     assert primaries(program, names) == {n: f"{n}@old.example" for n in names}
+
+
+ALIASED_FLEET = 12
+
+
+def aliases_of(project: Project, names: list[str]) -> dict[str, list[str]]:
+    return {name: project.aliases(name) for name in names}
+
+
+def alias_writes(project: Project) -> int:
+    calls = project.calls()
+    return calls.get("CreateAlias", 0) + calls.get("DeleteAlias", 0)
+
+
+def test_aliases_up_killed_with_sigkill_mid_creates_then_refresh_up_destroy_restores_every_original(
+    program: Project, reaper: list[int]
+) -> None:
+    """Creates whose writes the killed `up` never saved in the state are adopted by the next `up`, which
+    takes from their journal notes what they changed: without the notes they would record nothing, and
+    destroy would leave those users without their old aliases."""
+    names = add_fleet(program.emu, ALIASED_FLEET, with_alias=True)
+    declare(program, **{n: {"entity_id": n, "aliases": [f"{n}@new.example"], "exclusive": True} for n in names})
+    program.emu.admin("POST", "/_emulator/faults", {"operation": "DescribeUser", "latency_ms": 300})
+    program.reset_stats()
+
+    up = subprocess.Popen(
+        [program.cli, "up", "--yes", "--skip-preview"],
+        cwd=program.directory,
+        env=program.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while alias_writes(program) < 6:
+        assert up.poll() is None and time.monotonic() < deadline, "the up ended before 6 writes"
+        time.sleep(0.01)
+    family = processes_of(up.pid)
+    up.send_signal(signal.SIGKILL)
+    up.wait()
+    reaper.extend(family[1:])
+    written = alias_writes(program)
+    assert 6 <= written < 2 * ALIASED_FLEET, f"killed mid-way: {written} writes"
+
+    program.emu.admin("DELETE", "/_emulator/faults")
+    time.sleep(1.5)  # the orphaned provider process finishes the creates it had started
+    recorded = {r["outputs"]["entity_id"] for r in program.resources("EntityAliases")}
+    changed = {n for n, aliases in aliases_of(program, names).items() if aliases != [f"{n}@old.example"]}
+    lost = changed - recorded
+    assert lost, f"no create lost: the state the killed up left records every user it changed ({sorted(changed)})"
+    locked = program.pulumi("refresh", "--yes", ok=False)
+    assert "the stack is currently locked" in locked.stdout + locked.stderr
+    program.pulumi("cancel", "--yes")
+    program.pulumi("refresh", "--yes")
+    up_again = program.pulumi("up", "--yes").stdout
+    assert "pending operations from previous deployment" in up_again, up_again
+    adopted = set(
+        re.findall(r"warning: user (staff\d+) \([^)]*\): an earlier `pulumi up` that was interrupted", up_again)
+    )
+    assert adopted == lost, up_again
+    assert aliases_of(program, names) == {n: [f"{n}@new.example"] for n in names}
+    records = {
+        r["outputs"]["entity_id"]: (r["outputs"]["added_aliases"], r["outputs"]["removed_aliases"])
+        for r in program.resources("EntityAliases")
+    }
+    assert records == {n: ([f"{n}@new.example"], [f"{n}@old.example"]) for n in names}, "every change recorded"
+
+    program.pulumi("destroy", "--yes")
+    assert aliases_of(program, names) == {n: [f"{n}@old.example"] for n in names}
 
 
 @pytest.mark.parametrize("parallel", [["--parallel", "1"], []], ids=["parallel-1", "default"])
