@@ -61,11 +61,23 @@ class AliasPlan:
         return _named(("adds", self.add), ("removes", self.remove)) or "changes no alias"
 
 
-def plan(declared: Iterable[str], live: Iterable[str], *, exclusive: bool, dropped: Iterable[str] = ()) -> AliasPlan:
+def plan(
+    declared: Iterable[str],
+    live: Iterable[str],
+    *,
+    exclusive: bool,
+    dropped: Iterable[str] = (),
+    own: Iterable[str] = (),
+) -> AliasPlan:
     """Add what is declared and missing; remove, when ``exclusive``, every live alias not declared, and
-    otherwise only the ``dropped`` ones (declared before, no longer) that are still there."""
+    otherwise only the ``dropped`` ones (declared before, no longer) that are still there.
+
+    ``own`` are the aliases the resource itself added (its record). One no longer wanted is removed even
+    when ``live`` lacks it: a list read soon after the resource's writes may predate them, and removing an
+    alias the entity has not got changes nothing."""
     declared, live = addresses(declared), addresses(live)
-    unwanted = live if exclusive else among(live, dropped)
+    there = addresses((*live, *own))
+    unwanted = there if exclusive else among(there, dropped)
     return AliasPlan(add=minus(declared, live), remove=minus(unwanted, declared))
 
 

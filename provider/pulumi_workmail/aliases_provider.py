@@ -310,7 +310,7 @@ class EntityAliasesProvider(WorkMailResourceProvider):
         self._declare(wm.organization_id, entity.id, news)
         live = self._list(wm, entity, deadline)
         dropped = minus(olds.get("aliases") or (), declared)
-        step = alias_plan.plan(declared, live, exclusive=exclusive, dropped=dropped)
+        step = alias_plan.plan(declared, live, exclusive=exclusive, dropped=dropped, own=record.added)
         self._check_before_writes(wm, entity, declared, step, live)
         deadline.restart_backoff()
         self._apply(wm, entity, step, deadline)

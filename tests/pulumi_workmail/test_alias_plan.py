@@ -26,6 +26,27 @@ def test_a_non_exclusive_plan_removes_aliases_dropped_from_the_declaration_that_
     assert step == AliasPlan(add=(), remove=("b@x.com",))
 
 
+@pytest.mark.parametrize("exclusive", [True, False])
+def test_an_alias_the_resource_added_and_no_longer_wants_is_removed_even_where_the_list_lacks_it(
+    exclusive: bool,
+) -> None:
+    """A list read soon after the resource's own writes may not show them yet; the record does."""
+    step = plan(
+        ["b@x.com", "c@x.com"],
+        ["old@x.com"],
+        exclusive=exclusive,
+        dropped=["a@x.com"],
+        own=["a@x.com", "b@x.com"],
+    )
+    assert step.remove == (("a@x.com", "old@x.com") if exclusive else ("a@x.com",))
+    assert step.add == ("b@x.com", "c@x.com"), "an own alias still wanted is added again: that changes nothing"
+
+
+def test_an_alias_the_resource_did_not_add_is_removed_only_where_the_list_shows_it() -> None:
+    step = plan(["b@x.com"], ["b@x.com"], exclusive=True, dropped=["a@x.com"], own=["b@x.com"])
+    assert step == AliasPlan(add=(), remove=())
+
+
 def test_the_limit_counts_the_aliases_after_the_step() -> None:
     live = [f"a{i}@x.com" for i in range(99)]
     assert over_limit(plan([*live, "new@x.com"], live, exclusive=False), live) == 0
