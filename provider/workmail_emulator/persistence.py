@@ -1,7 +1,8 @@
 """Persistence: the whole state as JSON (the state file's format, version 1) and back.
 
 ``load_json`` refuses a document of the wrong shape, field by field against the records' annotations,
-so a damaged state file is reported at start instead of answering 500s later.
+so a damaged state file is reported at start instead of answering 500s later; a field typed with a term
+(``terms``) reads its spelling back as the member.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from .models import Domain, Entity, Organization
 from .settings import Settings
 from .state import State
+from .terms import Term, open_term
 
 
 class Persistence(State):
@@ -78,11 +80,21 @@ def _matches(value: Any, hint: Any) -> bool:
     return isinstance(value, hint) if isinstance(hint, type) else True
 
 
+def _term(value: Any, hint: Any) -> Any:
+    """``value`` as the member it spells of the term ``hint`` names (alone or in a union), else unchanged."""
+    kinds = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
+    for kind in kinds:
+        if isinstance(kind, type) and issubclass(kind, Term):
+            return open_term(kind, value)
+    return value
+
+
 def _check_types(obj: Any) -> None:
     """Refuse a loaded record whose fields do not have their declared types (a state file of the wrong
-    shape would otherwise load and then answer 500s)."""
+    shape would otherwise load and then answer 500s); a term's spelling becomes its member."""
     hints = typing.get_type_hints(type(obj))
     for item in dataclasses.fields(obj):
-        value = getattr(obj, item.name)
+        value = _term(getattr(obj, item.name), hints[item.name])
         if not _matches(value, hints[item.name]):
             raise ValueError(f"{type(obj).__name__.lower()} field {item.name} is {value!r:.60}, not {hints[item.name]}")
+        setattr(obj, item.name, value)
