@@ -10,6 +10,7 @@ from __future__ import annotations
 from . import exceptions as exc
 from .models import Entity, Organization
 from .state import State
+from .terms import EntityState
 
 
 class AliasOperations(State):
@@ -30,7 +31,7 @@ class AliasOperations(State):
         """One page of the entity's aliases (led by its primary, if ``list_aliases_includes_primary``)."""
         org = self._org(organization_id)
         entity = self._alias_target(org, entity_id)
-        if entity.state == "DELETED":
+        if entity.state == EntityState.DELETED:
             raise exc.EntityStateException(f"Entity {entity.id} is deleted.")
         view = self._view(org, entity)
         if view is None:
@@ -43,7 +44,7 @@ class AliasOperations(State):
     def create_alias(self, *, organization_id: str, entity_id: str, alias: str) -> None:
         org = self._org(organization_id)
         entity = self._alias_target(org, entity_id)
-        if entity.state != "ENABLED":
+        if entity.state != EntityState.ENABLED:
             raise exc.EntityStateException(f"Entity {entity.id} is {entity.state}; aliases need an enabled entity.")
         if entity.email and entity.email.lower() == alias.lower():
             if self.settings.create_alias_own_primary == "noop":
@@ -60,7 +61,7 @@ class AliasOperations(State):
     def delete_alias(self, *, organization_id: str, entity_id: str, alias: str) -> None:
         org = self._org(organization_id)
         entity = self._alias_target(org, entity_id)
-        if entity.state == "DELETED":
+        if entity.state == EntityState.DELETED:
             raise exc.EntityStateException(f"Entity {entity.id} is deleted.")
         if entity.email and entity.email.lower() == alias.lower():
             raise exc.InvalidParameterException(f"{alias} is the primary address; it cannot be deleted as an alias.")

@@ -14,6 +14,7 @@ from typing import Any
 from . import exceptions as exc
 from .models import Entity, Organization, new_resource_id, now
 from .state import State
+from .terms import EntityState, EntityType, ResourceType, UserRole
 
 
 class EntityOperations(State):
@@ -26,20 +27,20 @@ class EntityOperations(State):
         name: str,
         display_name: str,
         password: str | None = None,
-        role: str | None = "USER",
+        role: UserRole | None = UserRole.USER,
         first_name: str | None = None,
         last_name: str | None = None,
         hidden: bool = False,
     ) -> Entity:
         org = self._org(organization_id)
-        if role in ("SYSTEM_USER", "RESOURCE"):
+        if role in (UserRole.SYSTEM_USER, UserRole.RESOURCE):
             raise exc.InvalidParameterException(f"Role {role} cannot be set on CreateUser.")
         if password is not None and not _strong(password):
             raise exc.InvalidPasswordException("The password does not meet the complexity requirements.")
         self._check_name_free(org, name)
         entity = Entity(
             id=str(uuid.uuid4()),
-            type="USER",
+            type=EntityType.USER,
             name=name,
             display_name=display_name,
             role=role,
@@ -53,7 +54,7 @@ class EntityOperations(State):
     def create_group(self, *, organization_id: str, name: str, hidden: bool = False) -> Entity:
         org = self._org(organization_id)
         self._check_name_free(org, name)
-        entity = Entity(id=str(uuid.uuid4()), type="GROUP", name=name, hidden=hidden)
+        entity = Entity(id=str(uuid.uuid4()), type=EntityType.GROUP, name=name, hidden=hidden)
         self._add_entity(org, entity)
         return entity
 
@@ -62,7 +63,7 @@ class EntityOperations(State):
         *,
         organization_id: str,
         name: str,
-        resource_type: str,
+        resource_type: ResourceType,
         description: str | None = None,
         hidden: bool = False,
     ) -> Entity:
@@ -70,7 +71,7 @@ class EntityOperations(State):
         self._check_name_free(org, name)
         entity = Entity(
             id=new_resource_id(),
-            type="RESOURCE",
+            type=EntityType.RESOURCE,
             name=name,
             resource_type=resource_type,
             description=description,
@@ -83,68 +84,68 @@ class EntityOperations(State):
         self._before_write(org, entity.id, None)
         org.entities[entity.id] = entity
 
-    def _delete(self, organization_id: str, identifier: str, etype: str) -> None:
+    def _delete(self, organization_id: str, identifier: str, etype: EntityType) -> None:
         """Delete a disabled entity (by id or name); deleting a deleted one changes nothing."""
         org = self._org(organization_id)
         entity = self._resolve(org, identifier, types=(etype,), by_email=False)
-        if entity.state == "DELETED":
+        if entity.state == EntityState.DELETED:
             return
-        if entity.role == "SYSTEM_USER":
+        if entity.role == UserRole.SYSTEM_USER:
             raise exc.UnsupportedOperationException("System users cannot be deleted.")
-        if entity.state == "ENABLED":
+        if entity.state == EntityState.ENABLED:
             raise exc.EntityStateException(f"Entity {entity.id} is enabled; deregister it from WorkMail first.")
         self._before_write(org, entity.id, entity)
-        entity.state = "DELETED"
+        entity.state = EntityState.DELETED
 
     def delete_user(self, *, organization_id: str, user_id: str) -> None:
-        self._delete(organization_id, user_id, "USER")
+        self._delete(organization_id, user_id, EntityType.USER)
 
     def delete_group(self, *, organization_id: str, group_id: str) -> None:
-        self._delete(organization_id, group_id, "GROUP")
+        self._delete(organization_id, group_id, EntityType.GROUP)
 
     def delete_resource(self, *, organization_id: str, resource_id: str) -> None:
-        self._delete(organization_id, resource_id, "RESOURCE")
+        self._delete(organization_id, resource_id, EntityType.RESOURCE)
 
     def register_to_work_mail(self, *, organization_id: str, entity_id: str, email: str) -> None:
         """Enable the entity with ``email`` as its primary; again with the same address changes nothing."""
         org = self._org(organization_id)
         entity = self._resolve(org, entity_id, by_email=False)
-        if entity.state == "DELETED":
+        if entity.state == EntityState.DELETED:
             raise exc.EntityStateException(f"Entity {entity.id} is deleted.")
-        if entity.role == "SYSTEM_USER":
+        if entity.role == UserRole.SYSTEM_USER:
             raise exc.EntityStateException(f"Entity {entity.id} is a system user.")
-        if entity.state == "ENABLED":
+        if entity.state == EntityState.ENABLED:
             if entity.email and entity.email.lower() == email.lower():
                 return
             raise exc.EntityAlreadyRegisteredException(f"Entity {entity.id} is already registered to WorkMail.")
         self._check_address(org, email, entity)
         self._before_write(org, entity.id, entity)
-        entity.state, entity.email, entity.aliases = "ENABLED", email, []
+        entity.state, entity.email, entity.aliases = EntityState.ENABLED, email, []
         entity.enabled_date = now()
 
     def deregister_from_work_mail(self, *, organization_id: str, entity_id: str) -> None:
         """Disable the entity, dropping its primary and aliases; a disabled one stays as it is."""
         org = self._org(organization_id)
         entity = self._resolve(org, entity_id)
-        if entity.state == "DELETED":
+        if entity.state == EntityState.DELETED:
             raise exc.EntityStateException(f"Entity {entity.id} is deleted.")
-        if entity.state == "DISABLED":
+        if entity.state == EntityState.DISABLED:
             return
         self._before_write(org, entity.id, entity)
-        entity.state, entity.email, entity.aliases = "DISABLED", None, []
+        entity.state, entity.email, entity.aliases = EntityState.DISABLED, None, []
         entity.disabled_date = now()
 
     def describe_user(self, *, organization_id: str, user_id: str) -> Entity:
         org = self._org(organization_id)
-        return self._read(org, user_id, ("USER",))
+        return self._read(org, user_id, (EntityType.USER,))
 
     def describe_group(self, *, organization_id: str, group_id: str) -> Entity:
         org = self._org(organization_id)
-        return self._read(org, group_id, ("GROUP",))
+        return self._read(org, group_id, (EntityType.GROUP,))
 
     def describe_resource(self, *, organization_id: str, resource_id: str) -> Entity:
         org = self._org(organization_id)
-        return self._read(org, resource_id, ("RESOURCE",))
+        return self._read(org, resource_id, (EntityType.RESOURCE,))
 
     def describe_entity(self, *, organization_id: str, email: str) -> Entity:
         """The entity with this primary address (or alias, if ``describe_entity_resolves_aliases``)."""
@@ -162,7 +163,7 @@ class EntityOperations(State):
     def _list(
         self,
         organization_id: str,
-        etype: str,
+        etype: EntityType,
         filters: dict[str, Any] | None,
         max_results: int | None,
         next_token: str | None,
@@ -186,7 +187,7 @@ class EntityOperations(State):
     ) -> tuple[list[Entity], str | None]:
         """``filters``: one of username_prefix, display_name_prefix, primary_email_prefix, state,
         identity_provider_user_id_prefix (matches no one)."""
-        return self._list(organization_id, "USER", filters, max_results, next_token)
+        return self._list(organization_id, EntityType.USER, filters, max_results, next_token)
 
     def list_groups(
         self,
@@ -197,7 +198,7 @@ class EntityOperations(State):
         next_token: str | None = None,
     ) -> tuple[list[Entity], str | None]:
         """``filters``: one of name_prefix, primary_email_prefix, state."""
-        return self._list(organization_id, "GROUP", filters, max_results, next_token)
+        return self._list(organization_id, EntityType.GROUP, filters, max_results, next_token)
 
     def list_resources(
         self,
@@ -208,7 +209,7 @@ class EntityOperations(State):
         next_token: str | None = None,
     ) -> tuple[list[Entity], str | None]:
         """``filters``: as for ``list_groups``."""
-        return self._list(organization_id, "RESOURCE", filters, max_results, next_token)
+        return self._list(organization_id, EntityType.RESOURCE, filters, max_results, next_token)
 
 
 def _prefix(value: str | None, prefix: str) -> bool:

@@ -12,9 +12,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-ENTITY_TYPES = ("USER", "GROUP", "RESOURCE")
-ACTIVE = "Active"
-DELETED_ORG = "Deleted"
+from .terms import DirectoryType, EntityState, EntityType, OrganizationState, ResourceType, UserRole, VerificationStatus
+
 MAX_ORGANIZATIONS = 100
 MAX_DOMAINS = 1000
 # Where the emulated service says it runs: in its ARNs and its mail domains' DNS records.
@@ -33,7 +32,7 @@ class Domain:
 
     def to_dict(self, *, default: bool, region: str) -> Result:
         """GetMailDomain's answer: the DNS records to publish and the verification status."""
-        status = "VERIFIED" if self.verified else "PENDING"
+        status = VerificationStatus.VERIFIED if self.verified else VerificationStatus.PENDING
         return {
             "Records": [
                 {"Type": "MX", "Hostname": self.name, "Value": f"10 inbound-smtp.{region}.amazonaws.com."},
@@ -57,14 +56,14 @@ class Domain:
 @dataclass
 class Entity:
     id: str
-    type: str
+    type: EntityType
     name: str
-    state: str = "DISABLED"
+    state: EntityState = EntityState.DISABLED
     email: str | None = None
     aliases: list[str] = field(default_factory=list)
     display_name: str | None = None
-    role: str | None = None  # users only: USER | SYSTEM_USER | RESOURCE | REMOTE_USER
-    resource_type: str | None = None  # resources only: ROOM | EQUIPMENT
+    role: UserRole | None = None  # users only
+    resource_type: ResourceType | str | None = None  # resources only; a seed may give any type (kept as given)
     description: str | None = None
     first_name: str | None = None
     last_name: str | None = None
@@ -135,9 +134,9 @@ class Entity:
     def to_summary_dict(self) -> Result:
         """A ListUsers/ListGroups/ListResources item: the members every type shares, plus its type's own."""
         own: dict[str, Any] = {
-            "USER": {"DisplayName": self.display_name, "UserRole": self.role},
-            "GROUP": {},
-            "RESOURCE": {"Type": self.resource_type, "Description": self.description},
+            EntityType.USER: {"DisplayName": self.display_name, "UserRole": self.role},
+            EntityType.GROUP: {},
+            EntityType.RESOURCE: {"Type": self.resource_type, "Description": self.description},
         }[self.type]
         common = {"Id": self.id, "Email": self.email, "Name": self.name, "State": self.state}
         return compact({**common, **own, "EnabledDate": self.enabled_date, "DisabledDate": self.disabled_date})
@@ -147,7 +146,7 @@ class Entity:
 class Organization:
     id: str
     alias: str
-    state: str = ACTIVE
+    state: OrganizationState | str = OrganizationState.ACTIVE  # a seed may give any state (kept as given)
     domains: dict[str, Domain] = field(default_factory=dict)
     default_domain: str = ""
     entities: dict[str, Entity] = field(default_factory=dict)
@@ -162,13 +161,13 @@ class Organization:
     def is_default(self, domain: Domain) -> bool:
         return domain.name == self.default_domain
 
-    def to_dict(self, *, state: str, arn: str) -> Result:
+    def to_dict(self, *, state: OrganizationState | str, arn: str) -> Result:
         """DescribeOrganization's answer, with the state that describe saw."""
         out: Result = {
             "OrganizationId": self.id,
             "Alias": self.alias,
             "State": state,
-            "DirectoryType": "VpcDirectory" if self.directory_id else "WorkMailDirectory",
+            "DirectoryType": DirectoryType.VPC if self.directory_id else DirectoryType.WORKMAIL,
             "DefaultMailDomain": self.default_domain,
             "ARN": arn,
         }

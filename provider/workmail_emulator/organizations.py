@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from . import exceptions as exc
-from .models import ACTIVE, DELETED_ORG, MAX_ORGANIZATIONS, Domain, Organization, new_org_id, now
+from .models import MAX_ORGANIZATIONS, Domain, Organization, new_org_id, now
 from .state import State
+from .terms import EntityState, EntityType, OrganizationState
 
 
 class OrganizationOperations(State):
@@ -31,7 +32,7 @@ class OrganizationOperations(State):
             return self.client_tokens[client_token]
         if enable_interoperability and not directory_id:
             raise exc.InvalidParameterException("EnableInteroperability requires an AD Connector DirectoryId.")
-        live = [o for o in self.organizations.values() if o.state != DELETED_ORG]
+        live = [o for o in self.organizations.values() if o.state != OrganizationState.DELETED]
         if any(o.alias.lower() == alias.lower() for o in live):
             raise exc.NameAvailabilityException(f"Alias {alias} is already in use.")
         if len(live) >= MAX_ORGANIZATIONS:
@@ -45,7 +46,7 @@ class OrganizationOperations(State):
             org.domains[name.lower()] = Domain(name.lower())
         if self.settings.activation_describes:
             org.state, org.pending_describes, org.completed = (
-                "Creating",
+                OrganizationState.CREATING,
                 self.settings.activation_describes,
                 None,
             )
@@ -53,7 +54,7 @@ class OrganizationOperations(State):
             self.client_tokens[client_token] = org.id
         return org.id
 
-    def describe_organization(self, *, organization_id: str) -> tuple[Organization, str]:
+    def describe_organization(self, *, organization_id: str) -> tuple[Organization, OrganizationState | str]:
         """The organization and the state this describe sees (a new one may turn Active after it)."""
         org = self._org(organization_id, active=False)
         state = org.state
@@ -61,7 +62,7 @@ class OrganizationOperations(State):
             # This describe still sees the organization being created; the next one may see it Active.
             org.pending_describes -= 1
             if org.pending_describes == 0:
-                org.state, org.completed = ACTIVE, now()
+                org.state, org.completed = OrganizationState.ACTIVE, now()
         return org, state
 
     def list_organizations(
@@ -73,14 +74,14 @@ class OrganizationOperations(State):
         """Delete the organization (and with it every entity's addresses); refused while users are enabled
         unless ``force_delete``."""
         org = self._org(organization_id, active=False)
-        if org.state == DELETED_ORG:
+        if org.state == OrganizationState.DELETED:
             raise exc.OrganizationStateException(f"Organization {org.id} is already deleted.")
-        enabled = [e for e in org.entities.values() if e.type == "USER" and e.state == "ENABLED"]
+        enabled = [e for e in org.entities.values() if e.type == EntityType.USER and e.state == EntityState.ENABLED]
         if enabled and not force_delete:
             raise exc.OrganizationStateException(
                 f"Organization {org.id} still has {len(enabled)} enabled users; use ForceDelete."
             )
-        org.state = DELETED_ORG
+        org.state = OrganizationState.DELETED
         for entity in org.entities.values():
-            entity.email, entity.aliases, entity.state = None, [], "DELETED"
+            entity.email, entity.aliases, entity.state = None, [], EntityState.DELETED
         return org

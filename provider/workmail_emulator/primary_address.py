@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from . import exceptions as exc
 from .state import State
+from .terms import EntityState
 
 
 class PrimaryAddressOperations(State):
@@ -17,7 +18,7 @@ class PrimaryAddressOperations(State):
         """Make ``email`` the entity's primary address; the old primary becomes an alias."""
         org = self._org(organization_id)
         entity = self._resolve(org, entity_id)
-        if entity.state != "ENABLED":
+        if entity.state != EntityState.ENABLED:
             raise exc.EntityStateException(f"Entity {entity.id} is {entity.state}; it must be registered to WorkMail.")
         if entity.email and entity.email.lower() == email.lower():
             mode = self.settings.same_primary_update

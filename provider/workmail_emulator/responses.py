@@ -15,6 +15,7 @@ from . import exceptions as exc
 from .backend import Backend
 from .models import Params, Result
 from .shapes import operation, validate
+from .terms import EntityState, OrganizationState, ResourceType, UserRole
 
 TARGET_PREFIX = "WorkMailService."
 CONTENT_TYPES = ("application/x-amz-json-1.1", "application/json")
@@ -90,10 +91,14 @@ class WorkMailResponse:
         return self._str("OrganizationId")
 
     def _filters(self, names: dict[str, str]) -> dict[str, Any] | None:
+        """The backend's filters, a state filter as the entity state it names (the model checked it is one)."""
         given = self._opt("Filters")
         if given is None:
             return None
-        return {names.get(key, key): value for key, value in given.items()}
+        filters = {names.get(key, key): value for key, value in given.items()}
+        if filters.get("state") is not None:
+            filters["state"] = EntityState(filters["state"])
+        return filters
 
     def _pages(self) -> dict[str, Any]:
         return {"max_results": self._opt("MaxResults"), "next_token": self._opt("NextToken")}
@@ -120,7 +125,7 @@ class WorkMailResponse:
 
     def delete_organization(self) -> Result:
         org = self.backend.delete_organization(organization_id=self._org_id(), force_delete=self._opt("ForceDelete"))
-        return {"OrganizationId": org.id, "State": "Deleting"}
+        return {"OrganizationId": org.id, "State": OrganizationState.DELETING}
 
     # ---------------------------------------------------------------- mail domains
 
@@ -152,7 +157,7 @@ class WorkMailResponse:
             name=self._str("Name"),
             display_name=self._str("DisplayName"),
             password=self._opt("Password"),
-            role=self._opt("Role") or "USER",
+            role=UserRole(self._opt("Role") or UserRole.USER),
             first_name=self._opt("FirstName"),
             last_name=self._opt("LastName"),
             hidden=bool(self._opt("HiddenFromGlobalAddressList")),
@@ -171,7 +176,7 @@ class WorkMailResponse:
         resource = self.backend.create_resource(
             organization_id=self._org_id(),
             name=self._str("Name"),
-            resource_type=self._str("Type"),
+            resource_type=ResourceType(self._str("Type")),
             description=self._opt("Description"),
             hidden=bool(self._opt("HiddenFromGlobalAddressList")),
         )

@@ -9,9 +9,10 @@ import uuid
 from typing import Any
 
 from . import exceptions as exc
-from .models import ACTIVE, DELETED_ORG, Domain, Entity, Organization, Result, new_org_id, new_resource_id, now
+from .models import Domain, Entity, Organization, Result, new_org_id, new_resource_id, now
 from .persistence import Persistence
 from .shapes import matches
+from .terms import EntityState, EntityType, OrganizationState, ResourceType, UserRole, open_term
 
 
 class Seeding(Persistence):
@@ -36,13 +37,17 @@ class Seeding(Persistence):
         alias = spec["alias"]
         if not matches("OrganizationName", alias):
             raise ValueError(f"organization alias {alias!r} is not valid")
-        if any(o.alias.lower() == alias.lower() for o in self.organizations.values() if o.state != DELETED_ORG):
+        if any(
+            o.alias.lower() == alias.lower()
+            for o in self.organizations.values()
+            if o.state != OrganizationState.DELETED
+        ):
             raise ValueError(f"organization alias {alias!r} is already in use")
         org_id = spec.get("id") or new_org_id()
         if not matches("OrganizationId", org_id) or org_id in self.organizations:
             raise ValueError(f"organization id {org_id!r} is malformed or taken")
         org = self._new_org(org_id, alias)
-        org.state = spec.get("state", ACTIVE)
+        org.state = open_term(OrganizationState, spec.get("state", OrganizationState.ACTIVE))
         for domain in spec.get("domains", []):
             name = domain["name"].lower()
             if not matches("WorkMailDomainName", name):
@@ -52,22 +57,24 @@ class Seeding(Persistence):
             if domain.get("default"):
                 org.default_domain = name
         ids: dict[str, dict[str, str]] = {"users": {}, "groups": {}, "resources": {}}
-        for kind, etype in (("users", "USER"), ("groups", "GROUP"), ("resources", "RESOURCE")):
+        kinds = (("users", EntityType.USER), ("groups", EntityType.GROUP), ("resources", EntityType.RESOURCE))
+        for kind, etype in kinds:
             for item in spec.get(kind, []):
                 entity = self._seed_entity(org, etype, item)
                 ids[kind][entity.name] = entity.id
         return {"id": org.id, **ids}
 
-    def _seed_entity(self, org: Organization, etype: str, item: dict[str, Any]) -> Entity:
+    def _seed_entity(self, org: Organization, etype: EntityType, item: dict[str, Any]) -> Entity:
         name = item["name"]
         self._check_name_free(org, name)
+        resource_type = open_term(ResourceType, item.get("type", ResourceType.ROOM))  # kept as given if unknown
         entity = Entity(
-            id=item.get("id") or (new_resource_id() if etype == "RESOURCE" else str(uuid.uuid4())),
+            id=item.get("id") or (new_resource_id() if etype == EntityType.RESOURCE else str(uuid.uuid4())),
             type=etype,
             name=name,
-            display_name=item.get("display_name", name) if etype == "USER" else None,
-            role="USER" if etype == "USER" else None,
-            resource_type=item.get("type", "ROOM") if etype == "RESOURCE" else None,
+            display_name=item.get("display_name", name) if etype == EntityType.USER else None,
+            role=UserRole.USER if etype == EntityType.USER else None,
+            resource_type=resource_type if etype == EntityType.RESOURCE else None,
             description=item.get("description"),
         )
         if entity.id in org.entities:
@@ -80,11 +87,12 @@ class Seeding(Persistence):
         if item.get("email"):
             entity.email = item["email"]
             entity.aliases = list(item.get("aliases", []))
-            entity.state = "ENABLED"
+            entity.state = EntityState.ENABLED
             entity.enabled_date = now()
-        entity.state = item.get("state", entity.state)
-        if entity.state not in ("ENABLED", "DISABLED", "DELETED"):
-            raise ValueError(f"entity state {entity.state!r} is not valid")
-        if entity.state != "ENABLED":
+        try:
+            entity.state = EntityState(item.get("state", entity.state))
+        except ValueError:
+            raise ValueError(f"entity state {item['state']!r} is not valid") from None
+        if entity.state != EntityState.ENABLED:
             entity.email, entity.aliases = None, []
         return entity

@@ -15,20 +15,10 @@ from typing import TypeVar
 
 from . import exceptions as exc
 from .consistency import ReadLag
-from .models import (
-    ACTIVE,
-    DEFAULT_ACCOUNT_ID,
-    DEFAULT_REGION,
-    DELETED_ORG,
-    ENTITY_TYPES,
-    Domain,
-    Entity,
-    Organization,
-    domain_of,
-    now,
-)
+from .models import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Domain, Entity, Organization, domain_of, now
 from .pagination import Pager
 from .settings import Settings
+from .terms import EntityState, EntityType, OrganizationState, UserRole
 
 T = TypeVar("T")
 
@@ -86,7 +76,7 @@ class State:
         test_domain = f"{alias.lower()}.awsapps.com"
         org = Organization(id=org_id, alias=alias, default_domain=test_domain, completed=now())
         org.domains[test_domain] = Domain(test_domain, verified=True, is_test=True)
-        system = Entity(id=str(uuid.uuid4()), type="USER", name="SystemUser", role="SYSTEM_USER")
+        system = Entity(id=str(uuid.uuid4()), type=EntityType.USER, name="SystemUser", role=UserRole.SYSTEM_USER)
         system.display_name = "System User"
         org.entities[system.id] = system
         self.organizations[org_id] = org
@@ -96,7 +86,7 @@ class State:
         org = self.organizations.get(org_id)
         if org is None:
             raise exc.OrganizationNotFoundException(f"Organization {org_id} does not exist.")
-        if active and org.state != ACTIVE:
+        if active and org.state != OrganizationState.ACTIVE:
             raise exc.OrganizationStateException(f"Organization {org_id} is in state {org.state}.")
         return org
 
@@ -105,7 +95,7 @@ class State:
         org: Organization,
         identifier: str,
         *,
-        types: Iterable[str] = ENTITY_TYPES,
+        types: Iterable[EntityType] = tuple(EntityType),
         by_email: bool = True,
         by_name: bool = True,
     ) -> Entity:
@@ -122,7 +112,7 @@ class State:
                     return entity
         if by_name:
             named = [e for e in candidates if e.name.lower() == key]
-            named.sort(key=lambda e: e.state == "DELETED")  # a live entity wins over a deleted namesake
+            named.sort(key=lambda e: e.state == EntityState.DELETED)  # a live entity wins over a deleted namesake
             if named:
                 return named[0]
         raise exc.EntityNotFoundException(f"Entity {identifier} does not exist in organization {org.id}.")
@@ -151,12 +141,12 @@ class State:
         if name.lower() in (n.lower() for n in self.settings.reserved_names):
             raise exc.ReservedNameException(f"Name {name} is reserved.")
         for entity in org.entities.values():
-            if entity.state != "DELETED" and entity.name.lower() == name.lower():
+            if entity.state != EntityState.DELETED and entity.name.lower() == name.lower():
                 raise exc.NameAvailabilityException(f"Name {name} is already in use.")
 
     def _check_domain_free(self, name: str, org: Organization | None) -> None:
         for other in self.organizations.values():
-            if other is not org and other.state != DELETED_ORG and name.lower() in other.domains:
+            if other is not org and other.state != OrganizationState.DELETED and name.lower() in other.domains:
                 raise exc.MailDomainInUseException(f"Mail domain {name} is registered in another organization.")
 
     def _domain(self, org: Organization, name: str) -> Domain:
@@ -173,7 +163,7 @@ class State:
     def _view(self, org: Organization, entity: Entity) -> Entity | None:
         return self.lag.view(org.id, entity)
 
-    def _read(self, org: Organization, identifier: str, types: Iterable[str], **kw: bool) -> Entity:
+    def _read(self, org: Organization, identifier: str, types: Iterable[EntityType], **kw: bool) -> Entity:
         view = self._view(org, entity := self._resolve(org, identifier, types=types, **kw))
         if view is None:
             raise exc.EntityNotFoundException(f"Entity {entity.id} does not exist in organization {org.id}.")
