@@ -187,3 +187,27 @@ def test_a_refresh_that_finds_an_alias_removed_by_hand_lists_the_note_of_its_dif
         f"  {ALIASES} (alice-aliases):": [f"    user alice ({user_id(sc, 'alice')}): adds al@new.example."]
     }, refresh.stdout
     assert {k: v for k, v in refresh.summary.resource_changes.items() if v} == {"same": 2, "update": 1}
+
+
+def test_up_with_refresh_lists_the_refreshs_note_and_the_updates_in_one_diagnostics_section(
+    scenario: Scenario,
+) -> None:
+    """``up --refresh`` is one operation on the CLI: what its refresh's Diff noted is listed with what the
+    update's noted, in that order, under the same resource."""
+    sc = scenario
+    sc.declare_aliases("alice-aliases", entity_id="alice", aliases=["al@example.com", "al@new.example"])
+    sc.exports = {}
+    sc.stack.up()
+    sc.delete_aliases("alice", "al@example.com", "al@new.example")
+    sc.declare_aliases("alice-aliases", entity_id="alice", aliases=["al@new.example"])
+    alice = f"user alice ({user_id(sc, 'alice')})"
+
+    up = sc.stack.up(refresh=True)
+
+    assert up.stdout.count("Diagnostics:") == 1, up.stdout
+    assert diagnostics(up.stdout) == {
+        f"  {ALIASES} (alice-aliases):": [
+            f"    {alice}: adds al@example.com, al@new.example.",
+            f"    {alice}: adds al@new.example.",
+        ]
+    }, up.stdout

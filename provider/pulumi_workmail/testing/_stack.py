@@ -69,7 +69,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, Literal, TypeVar, cast
@@ -79,6 +79,7 @@ from pulumi.runtime.mocks import Mocks
 
 from . import _display
 from ._deployment import Deployment
+from ._engine import LogMessage
 from ._monitor import Monitor, ProgramEngine, ProgramMocks
 from ._operation import NO_CHANGE, Kind
 from ._program import Program, directory_program, run_program
@@ -227,12 +228,15 @@ class OfflineStack:
         """Run the program and apply the changes (``expect_no_changes`` previews first and fails on any).
 
         ``refresh`` (``pulumi up --refresh``) reads every resource back first; its output and ``"refresh"``
-        steps come before the update's, and the summary counts the update's changes only."""
+        steps come before the update's, and the summary counts the update's changes only. Its messages are
+        listed in the update's Diagnostics section, before the update's own, as the CLI lists the messages
+        of the one operation; a failed refresh lists them itself."""
         with self._lock:
-            before = self.refresh(on_output=on_output) if refresh else None
+            carried: list[LogMessage] = []
+            before = self._stateful("refresh", RefreshResult, on_output, carry=carried) if refresh else None
             if expect_no_changes:
                 self.preview(expect_no_changes=True)
-            deployment, stdout, stderr, started = self._run_program_operation("update", on_output)
+            deployment, stdout, stderr, started = self._run_program_operation("update", on_output, carried)
             if before is not None:
                 stdout, stderr = before.stdout + stdout, before.stderr + stderr
             self._raise_on_failure(deployment, stdout, stderr)
@@ -255,11 +259,16 @@ class OfflineStack:
     # -- machinery ----------------------------------------------------------------------------
 
     def _stateful(
-        self, kind: Literal["refresh", "destroy"], result: type[R], on_output: Callable[[str], None] | None
+        self,
+        kind: Literal["refresh", "destroy"],
+        result: type[R],
+        on_output: Callable[[str], None] | None,
+        *,
+        carry: list[LogMessage] | None = None,
     ) -> R:
-        """An operation on the state alone (the program does not run)."""
+        """An operation on the state alone (the program does not run); see ``_finish_output`` for ``carry``."""
         with self._lock:
-            deployment, stdout, stderr, started = self._run_stateful_operation(kind, on_output)
+            deployment, stdout, stderr, started = self._run_stateful_operation(kind, on_output, carry)
             self._raise_on_failure(deployment, stdout, stderr)
             return result(stdout, stderr, self._summary(kind, deployment, started), list(deployment.steps))
 
@@ -287,11 +296,13 @@ class OfflineStack:
         return deployment, state
 
     def _run_program_operation(
-        self, kind: Kind, on_output: Callable[[str], None] | None
+        self, kind: Kind, on_output: Callable[[str], None] | None, carried: Sequence[LogMessage] = ()
     ) -> tuple[Deployment, str, str, datetime]:
+        """``carried``: messages of an earlier part of the operation, listed first in its Diagnostics."""
         started = datetime.now()
         clock = time.monotonic()
         deployment, state = self._new_deployment(kind, on_output)
+        deployment.diagnostics.extend(carried)
         monitor = Monitor(deployment, ProgramMocks(self._mocks))
         try:
             deployment.start_provider_if_state_needs_it()
@@ -324,7 +335,7 @@ class OfflineStack:
         return (deployment, *self._finish_output(deployment, kind, clock), started)
 
     def _run_stateful_operation(
-        self, kind: Kind, on_output: Callable[[str], None] | None
+        self, kind: Kind, on_output: Callable[[str], None] | None, carry: list[LogMessage] | None = None
     ) -> tuple[Deployment, str, str, datetime]:
         started = datetime.now()
         clock = time.monotonic()
@@ -339,13 +350,22 @@ class OfflineStack:
             deployment.close_step_log()
             state.resources = deployment.saved()
             save_state(self.state_file, state)
-        return (deployment, *self._finish_output(deployment, kind, clock), started)
+        return (deployment, *self._finish_output(deployment, kind, clock, carry), started)
 
-    def _finish_output(self, deployment: Deployment, kind: Kind, clock: float) -> tuple[str, str]:
-        """The end of the output, in the CLI's order: Diagnostics, Outputs, the summary."""
-        deployment.emit(
-            *_display.diagnostics_lines(deployment.diagnostics, deployment.root_urn(), deployment.provider_stdout)
-        )
+    def _finish_output(
+        self, deployment: Deployment, kind: Kind, clock: float, carry: list[LogMessage] | None = None
+    ) -> tuple[str, str]:
+        """The end of the output, in the CLI's order: Diagnostics, Outputs, the summary. Given ``carry``
+        (the refresh of an ``up --refresh``), a successful operation adds its messages to it instead of
+        listing them: the update that follows lists them."""
+        if carry is not None and deployment.failure is None:
+            carry.extend(
+                _display.diagnostic_messages(deployment.diagnostics, deployment.root_urn(), deployment.provider_stdout)
+            )
+        else:
+            deployment.emit(
+                *_display.diagnostics_lines(deployment.diagnostics, deployment.root_urn(), deployment.provider_stdout)
+            )
         deployment.emit(*self._outputs_lines(deployment, kind))
         deployment.emit(_display.summary_line(deployment.change_summary(), planned=kind == "preview"))
         deployment.emit(f"Duration: {time.monotonic() - clock:.2f}s")
