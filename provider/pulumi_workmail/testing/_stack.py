@@ -24,7 +24,9 @@ What it does, per verb (each call as the engine makes it, in the engine's order)
   too; the resource is recorded as external and is never deleted: when it leaves the program, or on
   destroy, it is discarded without a call (see ``Deployment.read`` for the engine's rules followed);
 - ``refresh``: Read per resource without running the program; an empty id drops it, ``ReadResult.inputs``
-  replaces the stored inputs, and outputs that changed are reported as drift ("update");
+  replaces the stored inputs; then Diff, as the engine calls it to judge drift (the outputs and inputs read
+  as olds, the recorded inputs as news): only changes it finds make the refresh an "update", and its notes
+  are listed under the resource (a resource the program read is judged by its outputs, without a Diff);
 - ``destroy``: Delete in reverse dependency order; ``retain_on_delete`` resources are dropped without a
   call, protected ones refuse.
 
@@ -43,8 +45,10 @@ Where it differs from the engine, so results can be trusted only that far:
   but delete-before-replace does not replace dependents;
 - options: ``protect``, ``retain_on_delete``, ``delete_before_replace``, ``replace_on_changes`` (top-level
   keys) and ``ignore_changes`` (top-level or dotted object paths) are re-implemented; ``up(refresh=True)``
-  is a refresh followed by an update (two provider processes); aliases, transforms,
-  ``replace_with``, replacement triggers, hooks, targets, ``--replace``, plans and ``import`` are not;
+  is a refresh followed by an update (two provider processes, two headings and summaries, the refresh's
+  messages listed in the update's Diagnostics); ``PULUMI_ENABLE_LEGACY_REFRESH_DIFF`` is not honoured;
+  aliases, transforms, ``replace_with``, replacement triggers, hooks, targets, ``--replace``, plans and
+  ``import`` are not;
   ``custom_timeouts`` are only forwarded as the requests' ``timeout`` (the Python server ignores it);
 - the default provider is recorded in state as the engine records it (config as inputs and outputs, each
   dynamic resource referring to it) but never has steps of its own; config is always known;
@@ -52,8 +56,9 @@ Where it differs from the engine, so results can be trusted only that far:
   the engine gives its own, so a provider's warnings and notes name their resource and are listed under
   it in a Diagnostics section, as on the CLI (what it prints instead goes under the Stack, as there);
 - secrets are re-marked by top-level key (plus ``additional_secret_outputs``) and stored **unencrypted**
-  (marked with the wire wrapper); refresh reports drift by comparing outputs instead of calling Diff and
-  inverting it;
+  (marked with the wire wrapper);
+- a refresh configures the provider with the current stack config, where the CLI was seen to use the
+  config the state recorded at the last update;
 - the state file is not a Pulumi checkpoint (``pulumi stack import`` cannot read it), and the display is a
   plain log of steps, not the CLI's renderer (no progress rows, its own summary line; a read is a
   ``read <type> <name>`` line of the Stack and a discard is not shown, as on the CLI), closed by the
