@@ -13,6 +13,7 @@ from typing import Any
 from .conftest import Scenario
 
 PRIMARY = "pulumi-python:dynamic/workmail:EntityPrimaryEmail"
+ALIASES = "pulumi-python:dynamic/workmail:EntityAliases"
 NOTE = (
     "Managed by pulumi-workmail: change the primary address in the program, not in the console, "
     "or the next up puts it back."
@@ -166,3 +167,47 @@ def test_a_refresh_lists_the_recorded_outputs_and_returns_its_summary(scenario: 
     assert (refresh.summary.kind, refresh.summary.result) == ("refresh", "succeeded")
     assert {k: v for k, v in refresh.summary.resource_changes.items() if v} == {"same": 1, "update": 1}
     assert section(refresh.stdout, "Outputs:") == ["    count: 4", '    email: "alice@new.example"'], refresh.stdout
+
+
+def test_a_refresh_that_finds_an_alias_removed_by_hand_lists_the_note_of_its_diff_under_the_resource(
+    scenario: Scenario,
+) -> None:
+    """The engine asks the provider's Diff what an up would now change, to judge the drift it read; the
+    note that Diff makes is the reader's only word of what the next up adds back."""
+    sc = scenario
+    sc.declare_aliases("alice-aliases", entity_id="alice", aliases=["al@example.com", "al@new.example"])
+    sc.declare("bob-primary", entity_id="bob", email="bob@new.example")
+    sc.exports = {}
+    sc.stack.up()
+    sc.delete_aliases("alice", "al@new.example")
+
+    refresh = sc.stack.refresh()
+
+    assert diagnostics(refresh.stdout) == {
+        f"  {ALIASES} (alice-aliases):": [f"    user alice ({user_id(sc, 'alice')}): adds al@new.example."]
+    }, refresh.stdout
+    assert {k: v for k, v in refresh.summary.resource_changes.items() if v} == {"same": 2, "update": 1}
+
+
+def test_up_with_refresh_lists_the_refreshs_note_and_the_updates_in_one_diagnostics_section(
+    scenario: Scenario,
+) -> None:
+    """``up --refresh`` is one operation on the CLI: what its refresh's Diff noted is listed with what the
+    update's noted, in that order, under the same resource."""
+    sc = scenario
+    sc.declare_aliases("alice-aliases", entity_id="alice", aliases=["al@example.com", "al@new.example"])
+    sc.exports = {}
+    sc.stack.up()
+    sc.delete_aliases("alice", "al@example.com", "al@new.example")
+    sc.declare_aliases("alice-aliases", entity_id="alice", aliases=["al@new.example"])
+    alice = f"user alice ({user_id(sc, 'alice')})"
+
+    up = sc.stack.up(refresh=True)
+
+    assert up.stdout.count("Diagnostics:") == 1, up.stdout
+    assert diagnostics(up.stdout) == {
+        f"  {ALIASES} (alice-aliases):": [
+            f"    {alice}: adds al@example.com, al@new.example.",
+            f"    {alice}: adds al@new.example.",
+        ]
+    }, up.stdout

@@ -51,7 +51,8 @@ class _Events:
     Default providers' steps, which the CLI neither shows nor counts, are left out; a replacement's
     create-replacement and delete-replaced are folded into its replace, as the display does. A Python
     dynamic provider sends no detailed diff, so ``diffs`` are computed as the display computes them:
-    changed inputs, or changed outputs for a refresh.
+    changed inputs, or changed outputs for a refresh that the engine found to be an update (its Diff's
+    answer: outputs may change in what the Diff ignores, and the refresh is then the same).
     """
 
     def __init__(self) -> None:
@@ -82,9 +83,9 @@ class _Events:
         result_op = op
         diffs: tuple[str, ...] = ()
         if op == "refresh":
-            if meta.old and meta.new:
-                diffs = _changed(meta.old.outputs, meta.new.outputs)
-            result_op = found if found in ("same", "update", "delete") else "update" if diffs else "same"
+            drift = _changed(meta.old.outputs, meta.new.outputs) if meta.old and meta.new else ()
+            result_op = found if found in ("same", "update", "delete") else "update" if drift else "same"
+            diffs = drift if result_op == "update" else ()  # nothing is marked on a row the refresh left the same
         elif meta.old and meta.new:
             shown = [k for k in (meta.diffs or []) if not k.startswith("__")]
             diffs = tuple(shown) if shown else _changed(meta.old.inputs, meta.new.inputs)

@@ -21,7 +21,7 @@ from ._operation import Operation, StepFailed
 from ._options import RegisterOptions, apply_ignore_changes, custom_timeout
 from ._results import ResultOp, StepOp
 from ._scheduler import run_in_dependency_order
-from ._server import CheckFailure, ProviderServer
+from ._server import CheckFailure, DiffResponse, ProviderServer
 from ._state import STACK_TYPE, ResourceOptions, ResourceState, is_dynamic_type
 from ._wire import UNKNOWN, unwrap_secrets, urn_type_name, wire_props, wrap_secrets
 
@@ -514,7 +514,7 @@ class Deployment(Operation):
     # -- refresh ------------------------------------------------------------------------------
 
     def refresh_all(self) -> None:
-        """Read every dynamic resource (four at a time); others have nothing to read and stay the same."""
+        """Read (and Diff) every dynamic resource, four at a time; others have nothing to read and stay the same."""
         records = [self.current[urn] for urn in self._old_order if urn in self.current]
         dynamic = [record for record in records if record.dynamic]
         for record in records:
@@ -559,6 +559,7 @@ class Deployment(Operation):
             inputs=record.inputs if read.inputs is None else wrap_secrets(read.inputs, input_secrets),
         )
         drift = _changed_keys(record.outputs, new.outputs)
+        changed = bool(drift) if record.external else self._refresh_diff(server, record, new)
 
         def apply() -> None:
             if self.current.get(record.urn) is record:
@@ -570,7 +571,27 @@ class Deployment(Operation):
             record.type,
             record,
             new,
-            result_op="update" if drift else "same",
-            diffs=drift,
+            result_op="update" if changed else "same",
+            diffs=drift if changed else (),
             apply=apply,
         )
+
+    def _refresh_diff(self, server: ProviderServer, old: ResourceState, new: ResourceState) -> bool:
+        """Whether a refresh that read ``new`` is an update, judged as the engine judges it (v3.274,
+        ``RefreshStep.Apply``): it asks the provider's Diff what an ``up`` of the unchanged program would now
+        do, the read outputs and inputs as the olds and the recorded inputs as the news, and inverts the
+        answer. So the refresh is an update only when that Diff finds changes (DIFF_UNKNOWN: when the read
+        inputs differ from the recorded ones, ``ignore_changes`` applied), whatever else the read outputs
+        changed, and the notes the Diff makes are listed under the resource. A resource the program read
+        (``external``) is judged by its outputs alone, without a Diff, as there."""
+        recorded, read = _plain(old.inputs), _plain(new.inputs)
+        diff: DiffResponse = self._call(
+            old.urn,
+            "diff",
+            lambda: server.diff(
+                new.id, old.urn, _plain(new.outputs), recorded, read, ignore_changes=old.ignore_changes
+            ),
+        )
+        if diff.changes == "unknown":
+            return apply_ignore_changes(recorded, read, old.ignore_changes) != read
+        return diff.changes == "some"

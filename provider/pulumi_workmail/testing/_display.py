@@ -154,6 +154,13 @@ def summary_line(changes: Mapping[str, int], *, planned: bool) -> str:
     return "Resources: " + (", ".join(parts) if parts else "0 unchanged")
 
 
+def diagnostic_messages(messages: Sequence[LogMessage], root_urn: str, provider_stdout: str = "") -> list[LogMessage]:
+    """What a ``Diagnostics:`` section lists: the messages, then each line the provider printed as a
+    message of the Stack (``root_urn``)."""
+    printed = [LogMessage("info", line, root_urn) for line in provider_stdout.splitlines() if line.strip()]
+    return [*messages, *printed]
+
+
 def diagnostics_lines(messages: Sequence[LogMessage], root_urn: str, provider_stdout: str = "") -> list[str]:
     """The ``Diagnostics:`` section, as the CLI prints it: each resource's messages (warnings, errors,
     notes) under ``  <type> (<name>):``, with ``warning: `` or ``error: `` before them (a note has no
@@ -162,8 +169,7 @@ def diagnostics_lines(messages: Sequence[LogMessage], root_urn: str, provider_st
     Stack last (the CLI's order with ``--deterministic``; otherwise it has none).
     """
     groups: dict[str, list[str]] = {}
-    printed = [LogMessage("info", line, root_urn) for line in provider_stdout.splitlines() if line.strip()]
-    for message in [*messages, *printed]:
+    for message in diagnostic_messages(messages, root_urn, provider_stdout):
         prefix = "" if message.severity == "info" else f"{message.severity}: "
         text = (prefix + message.message).rstrip()
         if text:

@@ -37,14 +37,16 @@ class Step:
     """One resource operation, as a Pulumi user reads it: resource, operation, old → new.
 
     ``old``/``new`` are ``{"id", "inputs", "outputs"}`` snapshots (secrets still wrapped, as in state);
-    ``diffs`` are the changed top-level inputs (outputs for refresh), ``__`` keys left out as the CLI does.
+    ``diffs`` are the changed top-level inputs (outputs for a refresh that is an update; none for one that
+    is the same), ``__`` keys left out as the CLI does.
     ``result_op`` is what the step amounts to: equal to ``op`` except for refresh, where it is
-    ``"same"``, ``"update"`` (drift) or ``"delete"`` (gone), and for ``"delete-replaced"`` (the deferred
-    delete of a resource replaced create-before-delete), which the summary does not count: like the
-    engine, it counts the logical ``"replace"`` once. A resource the program reads (``get``) has a
-    ``"read"`` step, counted only when it finds outputs other than the stack recorded; when it leaves the
-    stack (removed from the program, or destroyed) it is ``"discard"``ed, without a provider call
-    (``"discard-replaced"`` when a declared resource took its name, not counted either).
+    ``"same"``, ``"update"`` (drift the provider's Diff finds) or ``"delete"`` (gone), and for
+    ``"delete-replaced"`` (the deferred delete of a resource replaced create-before-delete), which the
+    summary does not count: like the engine, it counts the logical ``"replace"`` once. A resource the
+    program reads (``get``) has a ``"read"`` step, counted only when it finds outputs other than the stack
+    recorded; when it leaves the stack (removed from the program, or destroyed) it is ``"discard"``ed,
+    without a provider call (``"discard-replaced"`` when a declared resource took its name, not counted
+    either).
     """
 
     urn: str

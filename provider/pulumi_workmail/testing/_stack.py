@@ -24,7 +24,9 @@ What it does, per verb (each call as the engine makes it, in the engine's order)
   too; the resource is recorded as external and is never deleted: when it leaves the program, or on
   destroy, it is discarded without a call (see ``Deployment.read`` for the engine's rules followed);
 - ``refresh``: Read per resource without running the program; an empty id drops it, ``ReadResult.inputs``
-  replaces the stored inputs, and outputs that changed are reported as drift ("update");
+  replaces the stored inputs; then Diff, as the engine calls it to judge drift (the outputs and inputs read
+  as olds, the recorded inputs as news): only changes it finds make the refresh an "update", and its notes
+  are listed under the resource (a resource the program read is judged by its outputs, without a Diff);
 - ``destroy``: Delete in reverse dependency order; ``retain_on_delete`` resources are dropped without a
   call, protected ones refuse.
 
@@ -43,8 +45,10 @@ Where it differs from the engine, so results can be trusted only that far:
   but delete-before-replace does not replace dependents;
 - options: ``protect``, ``retain_on_delete``, ``delete_before_replace``, ``replace_on_changes`` (top-level
   keys) and ``ignore_changes`` (top-level or dotted object paths) are re-implemented; ``up(refresh=True)``
-  is a refresh followed by an update (two provider processes); aliases, transforms,
-  ``replace_with``, replacement triggers, hooks, targets, ``--replace``, plans and ``import`` are not;
+  is a refresh followed by an update (two provider processes, two headings and summaries, the refresh's
+  messages listed in the update's Diagnostics); ``PULUMI_ENABLE_LEGACY_REFRESH_DIFF`` is not honoured;
+  aliases, transforms, ``replace_with``, replacement triggers, hooks, targets, ``--replace``, plans and
+  ``import`` are not;
   ``custom_timeouts`` are only forwarded as the requests' ``timeout`` (the Python server ignores it);
 - the default provider is recorded in state as the engine records it (config as inputs and outputs, each
   dynamic resource referring to it) but never has steps of its own; config is always known;
@@ -52,8 +56,9 @@ Where it differs from the engine, so results can be trusted only that far:
   the engine gives its own, so a provider's warnings and notes name their resource and are listed under
   it in a Diagnostics section, as on the CLI (what it prints instead goes under the Stack, as there);
 - secrets are re-marked by top-level key (plus ``additional_secret_outputs``) and stored **unencrypted**
-  (marked with the wire wrapper); refresh reports drift by comparing outputs instead of calling Diff and
-  inverting it;
+  (marked with the wire wrapper);
+- a refresh configures the provider with the current stack config, where the CLI was seen to use the
+  config the state recorded at the last update;
 - the state file is not a Pulumi checkpoint (``pulumi stack import`` cannot read it), and the display is a
   plain log of steps, not the CLI's renderer (no progress rows, its own summary line; a read is a
   ``read <type> <name>`` line of the Stack and a discard is not shown, as on the CLI), closed by the
@@ -69,7 +74,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, Literal, TypeVar, cast
@@ -79,6 +84,7 @@ from pulumi.runtime.mocks import Mocks
 
 from . import _display
 from ._deployment import Deployment
+from ._engine import LogMessage
 from ._monitor import Monitor, ProgramEngine, ProgramMocks
 from ._operation import NO_CHANGE, Kind
 from ._program import Program, directory_program, run_program
@@ -227,12 +233,15 @@ class OfflineStack:
         """Run the program and apply the changes (``expect_no_changes`` previews first and fails on any).
 
         ``refresh`` (``pulumi up --refresh``) reads every resource back first; its output and ``"refresh"``
-        steps come before the update's, and the summary counts the update's changes only."""
+        steps come before the update's, and the summary counts the update's changes only. Its messages are
+        listed in the update's Diagnostics section, before the update's own, as the CLI lists the messages
+        of the one operation; a failed refresh lists them itself."""
         with self._lock:
-            before = self.refresh(on_output=on_output) if refresh else None
+            carried: list[LogMessage] = []
+            before = self._stateful("refresh", RefreshResult, on_output, carry=carried) if refresh else None
             if expect_no_changes:
                 self.preview(expect_no_changes=True)
-            deployment, stdout, stderr, started = self._run_program_operation("update", on_output)
+            deployment, stdout, stderr, started = self._run_program_operation("update", on_output, carried)
             if before is not None:
                 stdout, stderr = before.stdout + stdout, before.stderr + stderr
             self._raise_on_failure(deployment, stdout, stderr)
@@ -255,11 +264,16 @@ class OfflineStack:
     # -- machinery ----------------------------------------------------------------------------
 
     def _stateful(
-        self, kind: Literal["refresh", "destroy"], result: type[R], on_output: Callable[[str], None] | None
+        self,
+        kind: Literal["refresh", "destroy"],
+        result: type[R],
+        on_output: Callable[[str], None] | None,
+        *,
+        carry: list[LogMessage] | None = None,
     ) -> R:
-        """An operation on the state alone (the program does not run)."""
+        """An operation on the state alone (the program does not run); see ``_finish_output`` for ``carry``."""
         with self._lock:
-            deployment, stdout, stderr, started = self._run_stateful_operation(kind, on_output)
+            deployment, stdout, stderr, started = self._run_stateful_operation(kind, on_output, carry)
             self._raise_on_failure(deployment, stdout, stderr)
             return result(stdout, stderr, self._summary(kind, deployment, started), list(deployment.steps))
 
@@ -287,11 +301,13 @@ class OfflineStack:
         return deployment, state
 
     def _run_program_operation(
-        self, kind: Kind, on_output: Callable[[str], None] | None
+        self, kind: Kind, on_output: Callable[[str], None] | None, carried: Sequence[LogMessage] = ()
     ) -> tuple[Deployment, str, str, datetime]:
+        """``carried``: messages of an earlier part of the operation, listed first in its Diagnostics."""
         started = datetime.now()
         clock = time.monotonic()
         deployment, state = self._new_deployment(kind, on_output)
+        deployment.diagnostics.extend(carried)
         monitor = Monitor(deployment, ProgramMocks(self._mocks))
         try:
             deployment.start_provider_if_state_needs_it()
@@ -324,7 +340,7 @@ class OfflineStack:
         return (deployment, *self._finish_output(deployment, kind, clock), started)
 
     def _run_stateful_operation(
-        self, kind: Kind, on_output: Callable[[str], None] | None
+        self, kind: Kind, on_output: Callable[[str], None] | None, carry: list[LogMessage] | None = None
     ) -> tuple[Deployment, str, str, datetime]:
         started = datetime.now()
         clock = time.monotonic()
@@ -339,13 +355,22 @@ class OfflineStack:
             deployment.close_step_log()
             state.resources = deployment.saved()
             save_state(self.state_file, state)
-        return (deployment, *self._finish_output(deployment, kind, clock), started)
+        return (deployment, *self._finish_output(deployment, kind, clock, carry), started)
 
-    def _finish_output(self, deployment: Deployment, kind: Kind, clock: float) -> tuple[str, str]:
-        """The end of the output, in the CLI's order: Diagnostics, Outputs, the summary."""
-        deployment.emit(
-            *_display.diagnostics_lines(deployment.diagnostics, deployment.root_urn(), deployment.provider_stdout)
-        )
+    def _finish_output(
+        self, deployment: Deployment, kind: Kind, clock: float, carry: list[LogMessage] | None = None
+    ) -> tuple[str, str]:
+        """The end of the output, in the CLI's order: Diagnostics, Outputs, the summary. Given ``carry``
+        (the refresh of an ``up --refresh``), a successful operation adds its messages to it instead of
+        listing them: the update that follows lists them."""
+        if carry is not None and deployment.failure is None:
+            carry.extend(
+                _display.diagnostic_messages(deployment.diagnostics, deployment.root_urn(), deployment.provider_stdout)
+            )
+        else:
+            deployment.emit(
+                *_display.diagnostics_lines(deployment.diagnostics, deployment.root_urn(), deployment.provider_stdout)
+            )
         deployment.emit(*self._outputs_lines(deployment, kind))
         deployment.emit(_display.summary_line(deployment.change_summary(), planned=kind == "preview"))
         deployment.emit(f"Duration: {time.monotonic() - clock:.2f}s")

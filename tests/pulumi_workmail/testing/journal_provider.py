@@ -4,7 +4,8 @@ It lives in an importable module (not a test file) so dill pickles it by referen
 process can import it. Importing it has no side effects. Everything it does is visible from the test:
 
 - the world directory (env ``JOURNAL_WORLD``) holds one JSON file per live resource, ``live/<id>.json``,
-  so tests can change (drift) or delete (gone) a resource out of band;
+  so tests can change (drift) or delete (gone) a resource out of band; a key other than ``value`` written
+  there is read back as an output that no input has and ``diff`` does not compare;
 - ``journal`` gets one line per provider call, ``<op> <name>`` (``check`` lines add ``unknown:<keys>``
   when inputs were unknown, creates add ``create-start``/``create-end`` lines with timestamps), so tests
   can assert which calls were made and in what order, across provider processes.
@@ -124,7 +125,7 @@ class JournalProvider(ResourceProvider):
         if not self._live(id_).exists():
             return ReadResult("", {})  # outs must not be None: the server dereferences it
         live = json.loads(self._live(id_).read_text(encoding="utf-8"))
-        outputs = self._outputs({**props, "value": live["value"]})
+        outputs = self._outputs({**props, **live})
         inputs = {key: outputs[key] for key in INPUTS if key in outputs}
         return ReadResult(id_, outputs, inputs=inputs)
 

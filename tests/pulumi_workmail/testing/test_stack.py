@@ -2,6 +2,7 @@
 
 Every assertion about provider calls reads the journal the provider process writes (see
 ``journal_provider``), so it checks what actually crossed the gRPC boundary, not what the runner meant to do.
+A test that pins down how the engine judges what it calls runs on the real CLI too (``cli_stack``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import pytest
 from pulumi.automation import CommandError
 from pulumi.runtime import settings as sdk_settings
 
-from pulumi_workmail.testing import PROVIDER_KEY, OfflineCommandError, OfflineStack, Step, is_secret
+from pulumi_workmail.testing import PROVIDER_KEY, AutomationStack, OfflineCommandError, OfflineStack, Step, is_secret
+from tests.pulumi_cli import pulumi_cli
 from tests.pulumi_workmail.testing.journal_provider import Journal, read_journal
 
 pytestmark = pytest.mark.timeout(60)
@@ -46,6 +48,16 @@ class Env:
         stack.set_config("token", "t0k3n", secret=True)
         return stack
 
+    def cli_stack(self, program: Callable[[], None]) -> AutomationStack:
+        """``stack`` on the real CLI (the reference), with the same project, config and environment."""
+        pulumi_cli()
+        stack = AutomationStack(
+            "dev", project_name="proj", program=program, state_dir=str(self.tmp_path / "cli"), env=self.env
+        )
+        stack.set_config("aws:region", "eu-west-1")
+        stack.set_config("token", "t0k3n", secret=True)
+        return stack
+
     def journal(self) -> list[str]:
         return read_journal(self.world)
 
@@ -62,7 +74,7 @@ def env(tmp_path: Path) -> Env:
     return Env(tmp_path)
 
 
-def resources(stack: OfflineStack) -> dict[str, dict[str, Any]]:
+def resources(stack: OfflineStack | AutomationStack) -> dict[str, dict[str, Any]]:
     """The program's custom resources in state by name (not the default provider's record)."""
     found = {}
     for item in stack.export_state()["deployment"]["resources"]:
@@ -282,6 +294,36 @@ def test_refresh_drops_gone_resources_and_takes_inputs_from_read(env: Env) -> No
     assert env.live()[ids["a"]] == {"value": "v1"}
 
 
+@pytest.mark.parametrize("backend", ["offline", "automation"])
+def test_a_refresh_is_an_update_only_where_the_providers_diff_of_what_it_read_finds_changes(
+    env: Env, backend: str
+) -> None:
+    """As the engine does, each read is followed by a Diff (read outputs as olds, recorded inputs as news):
+    an output the Diff does not compare changes in state but leaves the refresh the same, with no change
+    marked, also when the Diff answers unknown and the inputs read are the recorded ones."""
+    program = program_of(lambda: [Journal("a"), Journal("b", diff_unknown=True), Journal("c")])
+    stack = env.stack(program) if backend == "offline" else env.cli_stack(program)
+    stack.up()
+    ids = {name: item["id"] for name, item in resources(stack).items()}
+    for name, live in {"a": {"value": "v1", "status": "degraded"}, "b": {"value": "v1", "status": "degraded"}}.items():
+        (env.world / "live" / f"{ids[name]}.json").write_text(json.dumps(live))
+    (env.world / "live" / f"{ids['c']}.json").write_text(json.dumps({"value": "changed out of band"}))
+    mark = len(env.journal())
+
+    result = stack.refresh()
+
+    assert result.summary.resource_changes == {"update": 1, "same": 3}
+    assert {s.name: (s.result_op, s.diffs) for s in result.steps if s.name in ("a", "b", "c")} == {
+        "a": ("same", ()),
+        "b": ("same", ()),
+        "c": ("update", ("computed", "value")),
+    }
+    calls = env.journal()[mark:]
+    assert all(calls.index(f"read {name}") < calls.index(f"diff {name}") for name in "abc"), calls
+    state = resources(stack)
+    assert state["a"]["outputs"]["status"] == state["b"]["outputs"]["status"] == "degraded"
+
+
 def test_up_with_refresh_reads_everything_before_the_program_runs(env: Env) -> None:
     stack = env.stack(program_of(lambda: [Journal("a"), Journal("b")]))
     stack.up()
@@ -292,7 +334,7 @@ def test_up_with_refresh_reads_everything_before_the_program_runs(env: Env) -> N
     result = stack.up(refresh=True)
 
     calls = [line.split()[0] for line in env.journal()[mark:]]
-    assert calls[:2] == ["read", "read"] and "read" not in calls[2:], calls
+    assert sorted(calls[:4]) == ["diff", "diff", "read", "read"] and "read" not in calls[4:], calls
     assert [(s.name, s.op) for s in result.steps if s.name == "a"] == [("a", "refresh"), ("a", "update")]
     assert result.summary.resource_changes == {"update": 1, "same": 2}, "the update's changes only"
     assert result.stdout.index("Refreshing (dev):") < result.stdout.index("Updating (dev):")
