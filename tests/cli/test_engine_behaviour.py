@@ -13,7 +13,7 @@ import subprocess
 import sys
 import sysconfig
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -144,14 +144,12 @@ def reaper() -> Iterator[list[int]]:
             os.kill(pid, signal.SIGKILL)
 
 
-def test_up_killed_with_sigkill_mid_creates_then_refresh_up_destroy_restores_every_original(
-    program: Project, reaper: list[int]
-) -> None:
-    names = add_fleet(program.emu)
-    declare(program, **fleet_resources(names))
+def kill_up_mid_way(program: Project, reaper: list[int], writes: Callable[[], int], at: int, of: int) -> None:
+    """``pulumi up`` on a slowed emulator, killed with SIGKILL once ``writes()`` reaches ``at`` (of ``of`` in
+    all); then the emulator's pace is restored and the orphaned provider process finishes the creates it
+    had started."""
     program.emu.admin("POST", "/_emulator/faults", {"operation": "DescribeUser", "latency_ms": 300})
     program.reset_stats()
-
     up = subprocess.Popen(
         [program.cli, "up", "--yes", "--skip-preview"],
         cwd=program.directory,
@@ -161,18 +159,25 @@ def test_up_killed_with_sigkill_mid_creates_then_refresh_up_destroy_restores_eve
         stdin=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 120
-    while program.calls().get("UpdatePrimaryEmailAddress", 0) < 5:
-        assert up.poll() is None and time.monotonic() < deadline, "the up ended before 5 writes"
+    while writes() < at:
+        assert up.poll() is None and time.monotonic() < deadline, f"the up ended before {at} writes"
         time.sleep(0.01)
     family = processes_of(up.pid)
     up.send_signal(signal.SIGKILL)
     up.wait()
     reaper.extend(family[1:])
-    written = program.calls().get("UpdatePrimaryEmailAddress", 0)
-    assert 5 <= written < FLEET, f"killed mid-way: {written} writes"
-
+    written = writes()
+    assert at <= written < of, f"killed mid-way: {written} writes"
     program.emu.admin("DELETE", "/_emulator/faults")
-    time.sleep(1.5)  # the orphaned provider process finishes the creates it had started
+    time.sleep(1.5)
+
+
+def test_up_killed_with_sigkill_mid_creates_then_refresh_up_destroy_restores_every_original(
+    program: Project, reaper: list[int]
+) -> None:
+    names = add_fleet(program.emu)
+    declare(program, **fleet_resources(names))
+    kill_up_mid_way(program, reaper, lambda: program.calls().get("UpdatePrimaryEmailAddress", 0), 5, FLEET)
     locked = program.pulumi("refresh", "--yes", ok=False)
     assert "the stack is currently locked" in locked.stdout + locked.stderr
     program.pulumi("cancel", "--yes")
@@ -207,30 +212,7 @@ def test_aliases_up_killed_with_sigkill_mid_creates_then_refresh_up_destroy_rest
     destroy would leave those users without their old aliases."""
     names = add_fleet(program.emu, ALIASED_FLEET, with_alias=True)
     declare(program, **{n: {"entity_id": n, "aliases": [f"{n}@new.example"], "exclusive": True} for n in names})
-    program.emu.admin("POST", "/_emulator/faults", {"operation": "DescribeUser", "latency_ms": 300})
-    program.reset_stats()
-
-    up = subprocess.Popen(
-        [program.cli, "up", "--yes", "--skip-preview"],
-        cwd=program.directory,
-        env=program.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        stdin=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while alias_writes(program) < 6:
-        assert up.poll() is None and time.monotonic() < deadline, "the up ended before 6 writes"
-        time.sleep(0.01)
-    family = processes_of(up.pid)
-    up.send_signal(signal.SIGKILL)
-    up.wait()
-    reaper.extend(family[1:])
-    written = alias_writes(program)
-    assert 6 <= written < 2 * ALIASED_FLEET, f"killed mid-way: {written} writes"
-
-    program.emu.admin("DELETE", "/_emulator/faults")
-    time.sleep(1.5)  # the orphaned provider process finishes the creates it had started
+    kill_up_mid_way(program, reaper, lambda: alias_writes(program), 6, 2 * ALIASED_FLEET)
     recorded = {r["outputs"]["entity_id"] for r in program.resources("EntityAliases")}
     changed = {n for n, aliases in aliases_of(program, names).items() if aliases != [f"{n}@old.example"]}
     lost = changed - recorded
