@@ -172,18 +172,25 @@ def kill_up_mid_way(program: Project, reaper: list[int], writes: Callable[[], in
     time.sleep(1.5)
 
 
-def test_up_killed_with_sigkill_mid_creates_then_refresh_up_destroy_restores_every_original(
-    program: Project, reaper: list[int]
-) -> None:
-    names = add_fleet(program.emu)
-    declare(program, **fleet_resources(names))
-    kill_up_mid_way(program, reaper, lambda: program.calls().get("UpdatePrimaryEmailAddress", 0), 5, FLEET)
+def recover_after_the_kill(program: Project) -> str:
+    """What a user does after a killed ``up``: the stack is locked, so cancel, refresh and ``up`` again,
+    which names the killed up's pending operations; its output."""
     locked = program.pulumi("refresh", "--yes", ok=False)
     assert "the stack is currently locked" in locked.stdout + locked.stderr
     program.pulumi("cancel", "--yes")
     program.pulumi("refresh", "--yes")
     up_again = program.pulumi("up", "--yes").stdout
     assert "pending operations from previous deployment" in up_again, up_again
+    return up_again
+
+
+def test_up_killed_with_sigkill_mid_creates_then_refresh_up_destroy_restores_every_original(
+    program: Project, reaper: list[int]
+) -> None:
+    names = add_fleet(program.emu)
+    declare(program, **fleet_resources(names))
+    kill_up_mid_way(program, reaper, lambda: program.calls().get("UpdatePrimaryEmailAddress", 0), 5, FLEET)
+    recover_after_the_kill(program)
     assert primaries(program, names) == {n: f"{n}@new.example" for n in names}
     originals = {r["outputs"]["entity_id"]: r["outputs"]["original_email"] for r in program.resources()}
     assert originals == {n: f"{n}@old.example" for n in names}, "every true original recorded"
@@ -217,12 +224,7 @@ def test_aliases_up_killed_with_sigkill_mid_creates_then_refresh_up_destroy_rest
     changed = {n for n, aliases in aliases_of(program, names).items() if aliases != [f"{n}@old.example"]}
     lost = changed - recorded
     assert lost, f"no create lost: the state the killed up left records every user it changed ({sorted(changed)})"
-    locked = program.pulumi("refresh", "--yes", ok=False)
-    assert "the stack is currently locked" in locked.stdout + locked.stderr
-    program.pulumi("cancel", "--yes")
-    program.pulumi("refresh", "--yes")
-    up_again = program.pulumi("up", "--yes").stdout
-    assert "pending operations from previous deployment" in up_again, up_again
+    up_again = recover_after_the_kill(program)
     adopted = set(
         re.findall(r"warning: user (staff\d+) \([^)]*\): an earlier `pulumi up` that was interrupted", up_again)
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -195,6 +195,7 @@ class SeededFleet:
     ``<name>.alias@old.example`` in an organization of their own, and one offline stack running ``program``."""
 
     kind = "fleet"  # names the organization
+    declared: Mapping[str, tuple[Any, ...]]  # resource name -> what the program declares for it
     default_prefix = "user"  # names the users
 
     def __init__(
@@ -250,6 +251,13 @@ class SeededFleet:
 
     def state(self) -> dict[str, dict[str, Any]]:
         return state_resources(self.stack)
+
+    def recorded_as_declared(self) -> dict[str, dict[str, Any]]:
+        """The state, which must record exactly the declared resources (the names missing, then the extra)."""
+        state = self.state()
+        declared = set(self.declared)
+        assert set(state) == declared, (sorted(declared - set(state)), sorted(set(state) - declared))
+        return state
 
 
 class Fleet(SeededFleet):
@@ -329,11 +337,7 @@ class Fleet(SeededFleet):
     def assert_converged(self) -> None:
         """WorkMail and the state both hold exactly the declared addresses, with the true originals recorded."""
         live = self.live()
-        state = self.state()
-        assert set(state) == set(self.declared), (
-            sorted(set(self.declared) - set(state)),
-            sorted(set(state) - set(self.declared)),
-        )
+        self.recorded_as_declared()
         problems = [
             f"{resource_name}: WorkMail holds {live[self.entity_name(resource_name)]}, declared {email}"
             for resource_name, (_entity, email, _props) in self.declared.items()
@@ -440,11 +444,7 @@ class AliasFleet(SeededFleet):
     def assert_converged(self) -> None:
         """WorkMail and the state both hold exactly the declared aliases (exclusive) or at least them."""
         live = self.live()
-        state = self.state()
-        assert set(state) == set(self.declared), (
-            sorted(set(self.declared) - set(state)),
-            sorted(set(state) - set(self.declared)),
-        )
+        state = self.recorded_as_declared()
         problems = []
         for resource_name, (entity, aliases, exclusive, _props) in self.declared.items():
             expected = lower(aliases) | (set() if exclusive else lower(self.originals[entity]))
