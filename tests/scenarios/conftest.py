@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +44,7 @@ class Declared:
     kind: type[pulumi.CustomResource]
     props: dict[str, Any]
     depends_on: tuple[str, ...]
+    options: dict[str, Any]  # other ``pulumi.ResourceOptions`` arguments
 
 
 @dataclass(frozen=True)
@@ -71,17 +72,33 @@ class Scenario:
 
     # -- the program ------------------------------------------------------------------------
 
-    def declare(self, name: str, *, depends_on: Sequence[str] = (), **props: Any) -> None:
-        """An ``EntityPrimaryEmail`` (replacing any earlier declaration of ``name``)."""
-        self._declare(name, EntityPrimaryEmail, depends_on, props)
+    def declare(
+        self, name: str, *, depends_on: Sequence[str] = (), options: Mapping[str, Any] | None = None, **props: Any
+    ) -> None:
+        """An ``EntityPrimaryEmail`` (replacing any earlier declaration of ``name``); ``options`` are further
+        ``pulumi.ResourceOptions`` arguments."""
+        self._declare(name, EntityPrimaryEmail, depends_on, options, props)
 
-    def declare_aliases(self, name: str, *, depends_on: Sequence[str] = (), **props: Any) -> None:
+    def declare_aliases(
+        self, name: str, *, depends_on: Sequence[str] = (), options: Mapping[str, Any] | None = None, **props: Any
+    ) -> None:
         """An ``EntityAliases`` (replacing any earlier declaration of ``name``)."""
-        self._declare(name, EntityAliases, depends_on, props)
+        self._declare(name, EntityAliases, depends_on, options, props)
 
-    def _declare(self, name: str, kind: type[pulumi.CustomResource], depends_on: Sequence[str], props: Any) -> None:
+    def rename(self, old: str, new: str) -> None:
+        """The program declares ``old`` as it was under the name ``new`` (and no longer ``old``)."""
+        self.resources[new] = self.resources.pop(old)
+
+    def _declare(
+        self,
+        name: str,
+        kind: type[pulumi.CustomResource],
+        depends_on: Sequence[str],
+        options: Mapping[str, Any] | None,
+        props: Any,
+    ) -> None:
         props.setdefault("organization_id", self.org)
-        self.resources[name] = Declared(kind, dict(props), tuple(depends_on))
+        self.resources[name] = Declared(kind, dict(props), tuple(depends_on), dict(options or {}))
 
     def read(self, name: str, entity: str, kind: type[EntityPrimaryEmail] | type[EntityAliases]) -> str:
         """``kind.get(name, <organization_id>/<entity>)`` (replacing any earlier declaration of ``name``),
@@ -101,7 +118,8 @@ class Scenario:
                 if isinstance(declared, Read):
                     resource = declared.kind.get(name, declared.id)
                 else:
-                    opts = pulumi.ResourceOptions(depends_on=[make(d) for d in declared.depends_on])
+                    depends_on = [make(d) for d in declared.depends_on]
+                    opts = pulumi.ResourceOptions(depends_on=depends_on, **declared.options)
                     resource = declared.kind(name, opts=opts, **declared.props)
                 for key in EXPORTS[declared.kind] if self.exports is None else ():
                     pulumi.export(f"{name}.{key}", getattr(resource, key))

@@ -224,3 +224,17 @@ def test_two_resources_on_one_entity_fail_naming_the_other_before_the_second_wri
     assert "declare one EntityPrimaryEmail per entity" in text
     assert "Traceback" not in text
     assert scenario.writes() == 1, "only the first to claim alice wrote"
+
+
+def test_replace_on_changes_leaves_a_change_in_place_as_the_engine_does(scenario: Scenario) -> None:
+    """The engine matches ``replace_on_changes`` against the keys a provider's diff names, and a Python
+    dynamic provider names none: the option never replaces these resources."""
+    options = {"replace_on_changes": ["email"]}
+    scenario.declare("alice-primary", entity_id="alice", email="alice@new.example", options=options)
+    scenario.stack.up()
+
+    scenario.declare("alice-primary", entity_id="alice", email="alice.liddell@new.example", options=options)
+    up = scenario.stack.up()
+    assert up.summary.resource_changes.get("update") == 1, up.summary.resource_changes
+    assert scenario.primary("alice") == "alice.liddell@new.example"
+    assert scenario.resource_outputs("alice-primary")["original_email"] == "alice@example.com"

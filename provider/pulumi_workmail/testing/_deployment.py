@@ -198,9 +198,10 @@ class Deployment(Operation):
                 old.id, urn, old_outputs, checked.inputs, old_inputs, ignore_changes=options.ignore_changes
             ),
         )
-        changes = diff.changes
+        changes, changed = diff.changes, diff.diffs
         if changes == "unknown":  # the engine diffs the inputs itself, __provider included
             changes = "some" if old_inputs != checked.inputs else "none"
+            changed = tuple(_changed_keys(old_inputs, checked.inputs))
         new_inputs = wrap_secrets(checked.inputs, secret_keys)
         if changes == "none":  # Same step: new inputs, but the old id and outputs (old __provider too)
             record = options.record(urn, type_, True, id=old.id, inputs=new_inputs, outputs=old.outputs)
@@ -208,10 +209,11 @@ class Deployment(Operation):
             return old.id, old.outputs
 
         diffs = _changed_keys(old.inputs, new_inputs)
+        # replace_on_changes matches the keys the diff named (the engine's ChangedKeys), not the inputs.
         replaces = set(diff.replaces)
         if "*" in options.replace_on_changes:
-            replaces.update(diffs)
-        replaces.update(key for key in diffs if any(path.split(".")[0] == key for path in options.replace_on_changes))
+            replaces.update(changed)
+        replaces.update(key for key in changed if any(path.split(".")[0] == key for path in options.replace_on_changes))
         if not replaces:
             return self._update(urn, type_, options, old, checked.inputs, new_inputs, diffs, output_secrets, server)
         delete_first = (

@@ -38,6 +38,9 @@ class DiffResponse:
     changes: DiffChanges
     replaces: tuple[str, ...]
     delete_before_replace: bool
+    # The keys the provider says changed (``replace_on_changes`` is matched against these); a Python
+    # dynamic provider names none.
+    diffs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -406,6 +406,7 @@ class ProviderServer:
             changes=changes,
             replaces=tuple(response.replaces),
             delete_before_replace=response.deleteBeforeReplace,
+            diffs=tuple(response.diffs),
         )
 
     def create(

@@ -44,8 +44,9 @@ Where it differs from the engine, so results can be trusted only that far:
   (``initErrors``); delete ordering uses dependencies, property dependencies, parents and ``deleted_with``,
   but delete-before-replace does not replace dependents;
 - options: ``protect``, ``retain_on_delete``, ``delete_before_replace``, ``replace_on_changes`` (top-level
-  keys) and ``ignore_changes`` (top-level or dotted object paths) are re-implemented; ``up(refresh=True)``
-  is a refresh followed by an update (two provider processes, two headings and summaries, the refresh's
+  keys the provider's diff names, as the engine matches it: none for a dynamic provider) and
+  ``ignore_changes`` (top-level or dotted object paths) are re-implemented; ``up(refresh=True)`` is a
+  refresh followed by an update (two provider processes, two headings and summaries, the refresh's
   messages listed in the update's Diagnostics); ``PULUMI_ENABLE_LEGACY_REFRESH_DIFF`` is not honoured;
   aliases, transforms, ``replace_with``, replacement triggers, hooks, targets, ``--replace``, plans and
   ``import`` are not;
