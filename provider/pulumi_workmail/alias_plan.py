@@ -143,6 +143,18 @@ def recovered(
     return Record(added=among(noted.added, counted), removed=taken)
 
 
+def kept_for_successor(kept: Addresses, unrestored: Addresses) -> str:
+    """How a delete names what it leaves to the resource now holding the entity."""
+    parts = []
+    if kept:
+        parts.append(f"{', '.join(kept)}, which it added, {'stays' if len(kept) == 1 else 'stay'}")
+    if unrestored:
+        parts.append(
+            f"{', '.join(unrestored)}, which it removed, {'is' if len(unrestored) == 1 else 'are'} not put back"
+        )
+    return "; ".join(parts)
+
+
 def previewed(declared: Iterable[str], recorded: Iterable[str], *, exclusive: bool, was_exclusive: bool) -> str:
     """The change a preview can name from the state alone (no WorkMail call): the recorded aliases are the
     ones the last up or refresh saw that count for this resource."""

@@ -9,7 +9,8 @@
 |             | (+ journal: noted first; what a lost create did, taken from its note)   |                           |
 | update      | read, list, as create; the record of what it changed follows            | 2 + 1 per alias, or 0     |
 | read        | list; gone → dropped; exclusive or get: every alias, else the declared  | 1 (+1 per 100 past 100)   |
-| delete      | restore: put back what it removed, remove what it added; retain: none   | 1 per alias to undo       |
+| delete      | restore: put back what it removed, remove what it added, except what a  | 1 per alias to undo       |
+|             | renamed or replacing resource holding the entity declares; retain: none |                           |
 
 A create or update that fails part-way undoes the calls it made before failing, so a failed step leaves
 WorkMail as it found it. The state records the aliases the resource added and removed (``added_aliases``,
@@ -32,6 +33,7 @@ from .base import (
     DECLARED,
     Deadline,
     Declaration,
+    Holder,
     WorkMailResourceProvider,
     is_declared,
     note,
@@ -230,6 +232,7 @@ class EntityAliasesProvider(WorkMailResourceProvider):
     # ------------------------------------------------------------ engine calls
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        self.claims.declare()
         inputs, failures = check_alias_inputs(news)
         organization, entity_id, aliases = (inputs.get(key) for key in ("organization_id", "entity_id", "aliases"))
         if not failures and isinstance(organization, str) and isinstance(entity_id, str):
@@ -274,6 +277,7 @@ class EntityAliasesProvider(WorkMailResourceProvider):
         # The note stays: the engine may yet die before it saves the state that records this create (or a
         # killed CLI's orphaned provider finishes it). A later step on this resource shows the state has it.
         now = addresses(minus(live, step.remove) + step.add)
+        self.claims.took(wm.organization_id, entity.id, record)
         return CreateResult(f"{wm.organization_id}/{entity.id}", self._outputs(props, entity, now, record))
 
     def _earlier(
@@ -287,7 +291,8 @@ class EntityAliasesProvider(WorkMailResourceProvider):
         earlier = alias_plan.recovered(noted, live, declared=declared, exclusive=exclusive, primary=entity.email)
         if not earlier.empty:
             warn(
-                f"{entity.label()}: an earlier `pulumi up` that was interrupted had {earlier.describe()}; "
+                f"{entity.label()}: an earlier create on this machine that this resource's record does not show "
+                f"(an interrupted `pulumi up`, or a resource since renamed or replaced) had {earlier.describe()}; "
                 "recording that in added_aliases and removed_aliases, so destroy undoes it."
             )
         return earlier
@@ -353,6 +358,11 @@ class EntityAliasesProvider(WorkMailResourceProvider):
             if error.code in GONE_CODES:
                 return  # nothing left to restore
             raise
+        successor = self._successor(props)
+        if successor is not None:
+            undo = self._left_undone(props, undo, successor)
+            if undo.empty:
+                return
         wm = self._workmail(props)
         entity = _recorded_entity(props)
         deadline = self._deadline(props)
@@ -382,6 +392,24 @@ class EntityAliasesProvider(WorkMailResourceProvider):
                         )
                     return
             raise undo_failed(self._label(props), error) from None
+
+    def _left_undone(self, props: Mapping[str, Any], undo: AliasPlan, successor: Holder) -> AliasPlan:
+        """The part of a delete's ``undo`` that does not undo what ``successor``, now holding the entity,
+        declares: an alias it declares stays, and under ``exclusive`` nothing it leaves out is put back.
+        Which it declares is known from its check, diff or create (else nothing is undone)."""
+        declared = DECLARED.aliases_of(props["organization_id"], props["resolved_entity_id"])
+        if declared is not None and declared.owner == successor.name:
+            keep, exclusive = declared.aliases, declared.exclusive
+        else:
+            keep, exclusive = undo.remove, True
+        left = AliasPlan(add=() if exclusive else undo.add, remove=minus(undo.remove, keep))
+        kept, unrestored = among(undo.remove, keep), minus(undo.add, left.add)
+        if kept or unrestored:
+            theirs = successor.recorded if successor.created and isinstance(successor.recorded, Record) else Record()
+            lost = minus(kept, theirs.added) or minus(unrestored, theirs.removed)
+            what = alias_plan.kept_for_successor(kept, unrestored)
+            self._left_to(successor, f"{self._label(props)}: {what}", lost=bool(lost))
+        return left
 
     def _put_back(
         self, wm: WorkMail, entity: LiveEntity, alias: str, deadline: Deadline, enabled: _WhileEnabled

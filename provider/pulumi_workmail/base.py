@@ -76,6 +76,20 @@ def warn(message: str) -> None:
         print(f"warning: {message}", flush=True)
 
 
+@dataclass(frozen=True)
+class Holder:
+    """The resource seen holding an entity: kept by its diff or refresh, or ``created`` in this deployment,
+    then with what its create ``recorded``."""
+
+    urn: str
+    created: bool = False
+    recorded: object = None
+
+    @property
+    def name(self) -> str:
+        return self.urn.rsplit("::", 1)[-1]
+
+
 class Claims:
     """Which resource manages which entity, as far as this provider process has seen (one deployment).
 
@@ -83,21 +97,49 @@ class Claims:
     undo the other's on every later run. The engine sends every resource's calls to one provider
     process, so the second to claim an entity, at its create (before its write), diff or refresh, fails
     naming the first. Calls without a URN (the provider used directly) are not tracked.
+
+    The resource that *holds* an entity is the last one seen keeping it (a diff without replacement, a
+    refresh) or having taken it (a create that succeeded). A delete asks for its ``successor``: the engine
+    creates a renamed resource under its new name, and makes a replacement it decided on its own
+    (``--replace``, ``replacement_trigger``, ``replace_with``) before it deletes the old one, so the old
+    one's delete must not undo what the new one set.
     """
 
     def __init__(self, resource_type: str = "EntityPrimaryEmail") -> None:
         self.resource_type = resource_type
         self._lock = threading.Lock()
-        self._owners: dict[tuple[str, str], str] = {}
+        self._owners: dict[tuple[str, str], str] = {}  # by resources the program declares
+        self._readers: dict[tuple[str, str], str] = {}  # by the others (refreshed): they meet only each other
+        self._declared: set[str] = set()
+        self._holders: dict[tuple[str, str], Holder] = {}
 
-    def claim(self, organization_id: str, entity: LiveEntity | str, label: str = "") -> None:
+    def declare(self) -> None:
+        """This call's resource is one the program declares (the engine checks its inputs)."""
+        urn = engine_log.current_urn()
+        if urn:
+            with self._lock:
+                self._declared.add(urn)
+
+    @staticmethod
+    def _key(organization_id: str, entity_id: str) -> tuple[str, str]:
+        return organization_id.lower(), entity_id.lower()
+
+    def claim(self, organization_id: str, entity: LiveEntity | str, label: str = "", *, holds: bool = True) -> None:
+        """Claim the entity for this call's resource (``holds``: it keeps it; a create claims before its
+        write with ``holds=False``, and ``took`` once it succeeded).
+
+        The claims of resources the program does not declare (``declare``) meet only each other:
+        ``pulumi up --refresh`` reads and diffs, in the update's process, a resource the program no longer
+        declares, and the resource renamed from it must still be created."""
         urn = engine_log.current_urn()
         if not urn:
             return
         entity_id = entity.id if isinstance(entity, LiveEntity) else entity
-        key = (organization_id.lower(), entity_id.lower())
+        key = self._key(organization_id, entity_id)
         with self._lock:
-            owner = self._owners.setdefault(key, urn)
+            owner = (self._owners if urn in self._declared else self._readers).setdefault(key, urn)
+            if owner == urn and holds:
+                self._holders[key] = Holder(urn)
         if owner != urn:
             what = entity.label() if isinstance(entity, LiveEntity) else label or f"entity {entity_id}"
             raise problem(
@@ -107,6 +149,24 @@ class Claims:
                 owner=owner.rsplit("::", 1)[-1],
                 resource=self.resource_type,
             )
+
+    def took(self, organization_id: str, entity_id: str, recorded: object) -> None:
+        """This call's resource was created on the entity and recorded ``recorded`` (what its delete undoes:
+        an ``original_email``, an ``EntityAliases`` record)."""
+        urn = engine_log.current_urn()
+        if urn:
+            with self._lock:
+                self._holders[self._key(organization_id, entity_id)] = Holder(urn, created=True, recorded=recorded)
+
+    def successor(self, organization_id: str, entity_id: str) -> Holder | None:
+        """For a delete: the resource of this deployment that holds the entity instead of this call's
+        resource (this resource's replacement, under the same URN, when that was created first), or None."""
+        urn = engine_log.current_urn()
+        with self._lock:
+            holder = self._holders.get(self._key(organization_id, entity_id))
+        if not urn or holder is None or (holder.urn == urn and not holder.created):
+            return None
+        return holder
 
 
 @dataclass(frozen=True)
@@ -298,8 +358,30 @@ class WorkMailResourceProvider(ResourceProvider):
         deadline = self._deadline(props)
         ref = EntityRef.parse(props["entity_id"])
         entity = self._resolve(wm, ref, deadline)
-        self.claims.claim(wm.organization_id, entity)
+        self.claims.claim(wm.organization_id, entity, holds=False)
         return wm, deadline, ref, entity
+
+    def _successor(self, props: Mapping[str, Any]) -> Holder | None:
+        """For a delete: the resource of this deployment that holds the recorded entity now (``Claims``)."""
+        return self.claims.successor(props["organization_id"], props["resolved_entity_id"])
+
+    def _left_to(self, successor: Holder, what: str, *, lost: bool) -> None:
+        """Tell that a delete leaves ``what`` (a clause naming the entity) to ``successor``; a warning when
+        something this resource would have undone is ``lost`` (the successor will not undo it either)."""
+        name = owner()
+        if successor.urn == engine_log.current_urn():
+            who = "its replacement, created before the old one is deleted, manages it now"
+            hint = "set the resource option `delete_before_replace=True` for a replacement to undo its changes first"
+        else:
+            who = f"the {self.resource_type} '{successor.name}' of this stack manages it now"
+            hint = (
+                "a resource renamed in the program is created under its new name before the old name is deleted; "
+                f'`aliases=[pulumi.Alias(name="{name}")]` on it renames it in place'
+            )
+        if lost:
+            warn(f"{what}: {who} ({hint}).")
+        else:
+            note(f"{what}: {who}, and undoes it when it is deleted.")
 
     @staticmethod
     def _diff_result(decision: DiffDecision) -> DiffResult:

@@ -7,7 +7,8 @@
 | create      | resolve, note its primary (+ journal), set ours, read it back        | resolve + write + read back    |
 | update      | read (say so if changed by hand), set, read back; on_delete: nothing | [read +] write + read back, 0  |
 | read        | describe by resolved id and type; gone → dropped; DISABLED → warning | 1                              |
-| delete      | restore the original primary (a swap), or nothing with "retain"      | restore: ≤ 2; retain: 0        |
+| delete      | restore the original primary (a swap), or nothing with "retain" or   | restore: ≤ 2; retain: 0        |
+|             | when a renamed or replacing resource holds the entity now            |                                |
 
 The update's first read is skipped when stack config ``workmail:checkBeforeUpdate`` is false. A read by
 id alone is a ``get``: it claims no entity, and an entity that is gone fails it (``WorkMailResourceProvider.read``).
@@ -158,6 +159,7 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
     # ------------------------------------------------------------ engine calls
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        self.claims.declare()
         inputs, failures = check_inputs(news)
         organization, entity_id, email = (inputs.get(key) for key in ("organization_id", "entity_id", "email"))
         if not failures and isinstance(organization, str) and isinstance(entity_id, str) and isinstance(email, str):
@@ -191,13 +193,15 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
             # note: a note planted by someone else could otherwise choose what destroy makes primary.
             if noted and not same(noted, original) and noted.lower() in wm.aliases(entity):
                 warn(
-                    f"{entity.label()}: {entity.email} was set by an earlier `pulumi up` that was interrupted; "
-                    f"recording {noted}, the primary before it, as original_email."
+                    f"{entity.label()}: {entity.email} was set by an earlier create on this machine that this "
+                    "resource's record does not show (an interrupted `pulumi up`, or a resource since renamed or "
+                    f"replaced); recording {noted}, the primary before it, as original_email."
                 )
                 original = noted
         else:
             journal.remember(wm.organization_id, entity.id, original, props["email"])
             entity = self._set_primary(wm, entity, props["email"], deadline, id_given=ref.id_shaped)
+        self.claims.took(wm.organization_id, entity.id, original)
         # The note stays: the engine may yet die before it saves the state that records this create (or a
         # killed CLI's orphaned provider finishes it). A later step on this resource shows the state has it.
         return CreateResult(f"{wm.organization_id}/{entity.id}", self._outputs(props, entity, original))
@@ -261,6 +265,13 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
             raise
         self._recorded(props)
         original = props.get("original_email")
+        successor = self._successor(props)
+        if successor is not None:
+            if original and not same(original, props.get("email")):
+                kept = successor.created and isinstance(successor.recorded, str) and same(successor.recorded, original)
+                what = f"its primary address {props.get('email')} stays, not put back to {original}"
+                self._left_to(successor, f"{self._label(props)}: {what}", lost=not kept)
+            return
         if not original:
             warn(
                 f"{self._label(props)}: the stack recorded no original_email for it, so deleting the resource "

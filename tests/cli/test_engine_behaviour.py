@@ -25,7 +25,7 @@ from ..pulumi_cli import REPO
 from .conftest import ORG, Project, program_project
 
 # A program whose resources come from stack config `resources`: {name: EntityPrimaryEmail arguments, or
-# EntityAliases arguments for those that declare `aliases`}.
+# EntityAliases arguments for those that declare `aliases`; `options`: pulumi.ResourceOptions arguments}.
 PROGRAM = """
 import json
 
@@ -35,7 +35,8 @@ from pulumi_workmail import EntityAliases, EntityPrimaryEmail
 
 for name, props in json.loads(pulumi.Config().require("resources")).items():
     kind = EntityAliases if "aliases" in props else EntityPrimaryEmail
-    kind(name, organization_id=props.pop("organization_id", "ORG"), **props)
+    opts = pulumi.ResourceOptions(**props.pop("options", {}))
+    kind(name, organization_id=props.pop("organization_id", "ORG"), opts=opts, **props)
 """.replace("ORG", ORG)
 
 
@@ -88,6 +89,45 @@ def test_a_disabled_entity_is_named_in_refresh_output(program: Project) -> None:
     refresh = program.pulumi("refresh", "--yes").stdout
     warning = resource_diagnostics(refresh, "primary")
     assert "is DISABLED: it has no primary address until it is registered to WorkMail again" in warning, refresh
+
+
+def urn_of(project: Project, name: str) -> str:
+    return next(str(r["urn"]) for r in project.export()["deployment"]["resources"] if r["urn"].endswith(f"::{name}"))
+
+
+def test_a_replacement_the_engine_makes_on_its_own_keeps_the_address_it_sets(program: Project) -> None:
+    """``--replace`` (like ``replacement_trigger``) never asks the provider, so the engine creates the
+    replacement before it deletes the old resource: that delete must not undo the replacement."""
+    declare(
+        program,
+        primary={"entity_id": "alice", "email": "alice@new.example"},
+        aliases={"entity_id": "bob", "aliases": ["bob@new.example"]},
+    )
+    program.pulumi("up", "--yes")
+    program.pulumi("refresh", "--yes")  # the stack has the creates: their journal notes are gone
+    replace = [arg for name in ("primary", "aliases") for arg in ("--replace", urn_of(program, name))]
+    up = program.pulumi("up", "--yes", *replace).stdout
+    assert program.primary("alice") == "alice@new.example", up
+    assert "bob@new.example" in program.aliases("bob"), up
+    warning = resource_diagnostics(up, "primary")
+    assert "its primary address alice@new.example stays, not put back to alice@example.com" in warning, up
+    assert "its replacement, created before the old one is deleted, manages it now" in warning
+    assert "bob@new.example, which it added, stays: its replacement" in up
+
+
+def test_a_replacement_with_delete_before_replace_restores_first_and_keeps_the_original(program: Project) -> None:
+    """What the warning above advises: the old resource undoes its change, then the new one records it."""
+    options = {"delete_before_replace": True}
+    declare(program, primary={"entity_id": "alice", "email": "alice@new.example", "options": options})
+    program.pulumi("up", "--yes")
+    program.pulumi("refresh", "--yes")
+    up = program.pulumi("up", "--yes", "--replace", urn_of(program, "primary")).stdout
+    assert program.primary("alice") == "alice@new.example"
+    assert "manages it now" not in up, up
+    [record] = program.resources()
+    assert record["outputs"]["original_email"] == "alice@example.com"
+    program.pulumi("destroy", "--yes")
+    assert program.primary("alice") == "alice@example.com"
 
 
 FLEET = 20
@@ -226,7 +266,11 @@ def test_aliases_up_killed_with_sigkill_mid_creates_then_refresh_up_destroy_rest
     assert lost, f"no create lost: the state the killed up left records every user it changed ({sorted(changed)})"
     up_again = recover_after_the_kill(program)
     adopted = set(
-        re.findall(r"warning: user (staff\d+) \([^)]*\): an earlier `pulumi up` that was interrupted", up_again)
+        re.findall(
+            r"warning: user (staff\d+) \([^)]*\): an earlier create on this machine that this resource.s record "
+            "does not show",
+            up_again,
+        )
     )
     assert adopted == lost, up_again
     assert aliases_of(program, names) == {n: [f"{n}@new.example"] for n in names}

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from pulumi_workmail.alias_plan import AliasPlan, Record, addresses, over_limit, plan, previewed, recovered
+from pulumi_workmail.alias_plan import (
+    AliasPlan,
+    Record,
+    addresses,
+    kept_for_successor,
+    over_limit,
+    plan,
+    previewed,
+    recovered,
+)
 
 
 def test_addresses_drop_repeats_without_regard_to_case_keeping_the_first_spelling() -> None:
@@ -157,3 +166,11 @@ def test_the_record_names_what_it_added_and_removed() -> None:
     assert NOTED.describe() == "added n1@x.com, n2@x.com; removed al@x.com, old@x.com"
     assert Record(removed=("o@x.com",)).describe() == "removed o@x.com"
     assert Record().describe() == "changed no alias" and Record().empty and not NOTED.empty
+
+
+def test_what_a_delete_leaves_to_its_successor_names_each_part() -> None:
+    assert kept_for_successor(("a@x.example",), ()) == "a@x.example, which it added, stays"
+    assert (
+        kept_for_successor(("a@x.example", "b@x.example"), ("c@x.example",))
+        == "a@x.example, b@x.example, which it added, stay; c@x.example, which it removed, is not put back"
+    )
