@@ -68,17 +68,19 @@ def plan(
     exclusive: bool,
     dropped: Iterable[str] = (),
     own: Iterable[str] = (),
+    primary: str | None = None,
 ) -> AliasPlan:
     """Add what is declared and missing; remove, when ``exclusive``, every live alias not declared, and
     otherwise only the ``dropped`` ones (declared before, no longer) that are still there.
 
     ``own`` are the aliases the resource itself added (its record). One no longer wanted is removed even
     when ``live`` lacks it: a list read soon after the resource's writes may predate them, and removing an
-    alias the entity has not got changes nothing."""
+    alias the entity has not got changes nothing. The entity's ``primary`` is never removed: an alias the
+    list drops may have just become the primary (WorkMail refuses to delete that)."""
     declared, live = addresses(declared), addresses(live)
     there = addresses((*live, *own))
     unwanted = there if exclusive else among(there, dropped)
-    return AliasPlan(add=minus(declared, live), remove=minus(unwanted, declared))
+    return AliasPlan(add=minus(declared, live), remove=minus(unwanted, (*declared, *([primary] if primary else []))))
 
 
 def over_limit(step: AliasPlan, live: Iterable[str]) -> int:

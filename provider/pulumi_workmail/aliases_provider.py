@@ -22,6 +22,7 @@ update or delete of the resource removes the note.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -34,6 +35,7 @@ from .base import (
     Deadline,
     Declaration,
     Holder,
+    Move,
     WorkMailResourceProvider,
     is_declared,
     note,
@@ -91,6 +93,18 @@ class _WhileEnabled:
 
     def entity_now(self, deadline: Deadline) -> LiveEntity:
         return self.seen or deadline.retry(lambda: self.wm.read(self.entity.type, self.entity.id), _passing)
+
+
+def _undeclared_old_primary(move: Move | None, news: Mapping[str, Any]) -> str | None:
+    """The address an ``EntityPrimaryEmail`` of this deployment turns from primary into an alias, when this
+    list is exclusive and does not declare it: the list must then be updated though its inputs may not
+    have changed."""
+    declared = news.get("aliases")
+    if move is None or not news.get("exclusive") or not isinstance(declared, list):
+        return None
+    if not all(isinstance(a, str) for a in declared) or contains(declared, move.old):
+        return None
+    return move.old
 
 
 def _record(props: Mapping[str, Any]) -> Record:
@@ -251,14 +265,27 @@ class EntityAliasesProvider(WorkMailResourceProvider):
             self._declare(organization, entity_id, news)
             declared = news.get("aliases")
             known = isinstance(declared, list) and all(isinstance(a, str) for a in declared)
+            move = DECLARED.moved_primary(organization, entity_id)
+            changes = []
             if known and {"aliases", "exclusive"} & set(decision.changed):
-                change = alias_plan.previewed(
-                    declared or (),
-                    olds.get("aliases") or (),
-                    exclusive=bool(news.get("exclusive")),
-                    was_exclusive=bool(olds.get("exclusive")),
+                recorded = minus(olds.get("aliases") or (), [move.new] if move else [])  # a primary stays
+                changes.append(
+                    alias_plan.previewed(
+                        declared or (),
+                        recorded,
+                        exclusive=bool(news.get("exclusive")),
+                        was_exclusive=bool(olds.get("exclusive")),
+                    )
                 )
-                note(f"{self._label(olds)}: {change}.")
+            old_primary = _undeclared_old_primary(move, news)
+            if old_primary is not None and move is not None:
+                changes.append(
+                    f"removes {old_primary}, which the EntityPrimaryEmail '{move.owner}' turns into an alias"
+                )
+                if not decision.changes:
+                    decision = dataclasses.replace(decision, changes=True, changed=("aliases",))
+            if changes:
+                note(f"{self._label(olds)}: {'; '.join(changes)}.")
         return self._diff_result(decision)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -267,7 +294,7 @@ class EntityAliasesProvider(WorkMailResourceProvider):
         declared = addresses(props["aliases"])
         live = self._list(wm, entity, deadline)
         exclusive = bool(props.get("exclusive"))
-        step = alias_plan.plan(declared, live, exclusive=exclusive)
+        step = alias_plan.plan(declared, live, exclusive=exclusive, primary=entity.email)
         self._check_before_writes(wm, entity, declared, step, live)
         record = self._earlier(wm, entity, declared, live, exclusive).after(step)
         if not step.empty:
@@ -304,7 +331,10 @@ class EntityAliasesProvider(WorkMailResourceProvider):
         recorded = _recorded_entity(olds)
         declared = addresses(news["aliases"])
         exclusive = bool(news.get("exclusive"))
-        if not {"aliases", "exclusive"} & set(diff_alias_props(olds, news).changed):  # nothing to call WorkMail for
+        move = DECLARED.moved_primary(olds["organization_id"], olds["resolved_entity_id"])
+        old_primary = _undeclared_old_primary(move, news)
+        changed = {"aliases", "exclusive"} & set(diff_alias_props(olds, news).changed)
+        if not changed and old_primary is None:  # nothing to call WorkMail for
             return UpdateResult(self._outputs(news, recorded, addresses(olds.get("aliases") or ()), record))
         wm = self._workmail(news)
         deadline = self._deadline(news)
@@ -315,7 +345,9 @@ class EntityAliasesProvider(WorkMailResourceProvider):
         self._declare(wm.organization_id, entity.id, news)
         live = self._list(wm, entity, deadline)
         dropped = minus(olds.get("aliases") or (), declared)
-        step = alias_plan.plan(declared, live, exclusive=exclusive, dropped=dropped, own=record.added)
+        # The old primary, an alias since this deployment's swap, goes even if the list does not show it yet.
+        own = (*record.added, *([old_primary] if old_primary else []))
+        step = alias_plan.plan(declared, live, exclusive=exclusive, dropped=dropped, own=own, primary=entity.email)
         self._check_before_writes(wm, entity, declared, step, live)
         deadline.restart_backoff()
         self._apply(wm, entity, step, deadline)

@@ -124,6 +124,11 @@ class Claims:
     def _key(organization_id: str, entity_id: str) -> tuple[str, str]:
         return organization_id.lower(), entity_id.lower()
 
+    def declares(self) -> bool:
+        """Whether this call's resource is one the program declares (a refresh checks none)."""
+        with self._lock:
+            return engine_log.current_urn() in self._declared
+
     def claim(self, organization_id: str, entity: LiveEntity | str, label: str = "", *, holds: bool = True) -> None:
         """Claim the entity for this call's resource (``holds``: it keeps it; a create claims before its
         write with ``holds=False``, and ``took`` once it succeeded).
@@ -179,6 +184,16 @@ class Declaration:
     exclusive: bool = False
 
 
+@dataclass(frozen=True)
+class Move:
+    """An ``EntityPrimaryEmail`` of this deployment changing its entity's primary from ``old`` to ``new``:
+    ``old`` becomes an alias, and ``new`` is no longer one if it was."""
+
+    owner: str  # the resource's name
+    old: str
+    new: str
+
+
 class Declarations:
     """What this deployment's resources declare, by entity, for the other resource type on the same entity.
 
@@ -188,14 +203,27 @@ class Declarations:
     after the entity's ``EntityAliases`` (the program made it depend on that one, or declared no order)
     finds that one's list under the resolved id: it refuses a primary declared as an alias, and removes the
     old primary that its swap turned into an alias an exclusive list does not declare, so one ``up``
-    converges in either order. This is process-wide because the two resource types have provider objects
-    of their own in the one provider process of a deployment.
+    converges in either order. In the other order an ``EntityPrimaryEmail`` whose diff moves the primary
+    records the ``Move`` under the resolved id: the ``EntityAliases`` diffed after it then knows that the old
+    primary becomes an alias and the new one stops being one, though its own inputs may not have changed.
+    This is process-wide because the two resource types have provider objects of their own in the one
+    provider process of a deployment.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._aliases: dict[tuple[str, str], Declaration] = {}
         self._primaries: dict[tuple[str, str], Declaration] = {}
+        self._moves: dict[tuple[str, str], Move] = {}
+
+    def move_primary(self, organization_id: str, entity_id: str, move: Move) -> None:
+        if engine_log.current_urn():
+            with self._lock:
+                self._moves[self._key(organization_id, entity_id)] = move
+
+    def moved_primary(self, organization_id: str, entity_id: str) -> Move | None:
+        with self._lock:
+            return self._moves.get(self._key(organization_id, entity_id))
 
     @staticmethod
     def _key(organization_id: str, entity_id: str) -> tuple[str, str]:

@@ -37,6 +37,7 @@ from .base import (
     FIRST_USE,
     Deadline,
     Declaration,
+    Move,
     Process,
     WorkMailResourceProvider,
     note,
@@ -178,8 +179,13 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         decision = diff_props(olds, news)
-        if not decision.replaces and olds.get("organization_id") and olds.get("resolved_entity_id"):
-            self.claims.claim(olds["organization_id"], olds["resolved_entity_id"], self._label(olds))  # it stays there
+        organization, entity_id = olds.get("organization_id"), olds.get("resolved_entity_id")
+        if not decision.replaces and organization and entity_id:
+            self.claims.claim(organization, entity_id, self._label(olds))  # it stays there
+            old, new = olds.get("email"), news.get("email")
+            moves = "email" in decision.changed and self.claims.declares()  # not a refresh's diff
+            if moves and isinstance(old, str) and isinstance(new, str):
+                DECLARED.move_primary(organization, entity_id, Move(owner(), old, new))
         return self._diff_result(decision)
 
     def create(self, props: dict[str, Any]) -> CreateResult:

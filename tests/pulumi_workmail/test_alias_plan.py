@@ -174,3 +174,18 @@ def test_what_a_delete_leaves_to_its_successor_names_each_part() -> None:
         kept_for_successor(("a@x.example", "b@x.example"), ("c@x.example",))
         == "a@x.example, b@x.example, which it added, stay; c@x.example, which it removed, is not put back"
     )
+
+
+def test_the_entitys_primary_is_never_planned_for_removal() -> None:
+    """An alias the list drops may be the primary by now (an EntityPrimaryEmail of the same up took it)."""
+    step = plan(
+        ["b@x.example"],
+        ["b@x.example"],
+        exclusive=False,
+        dropped=["a@x.example"],
+        own=["a@x.example"],
+        primary="A@x.example",
+    )
+    assert step.remove == ()
+    step = plan([], ["c@x.example"], exclusive=True, own=["a@x.example"], primary="a@x.example")
+    assert step.remove == ("c@x.example",)

@@ -271,6 +271,55 @@ def test_with_a_primary_change_one_up_converges_and_destroy_puts_everything_back
     assert (scenario.primary("alice"), scenario.alias_set("alice")) == ORIGINAL
 
 
+def test_a_primary_change_alone_lets_an_exclusive_list_after_it_remove_the_old_primary(scenario: Scenario) -> None:
+    """Only the primary changes: the swap turns its old address into an alias the exclusive list does not
+    declare, so the list (whose inputs did not change) must still be updated, and the preview says so."""
+    scenario.declare("primary", entity_id="alice", email="alice@new.example")
+    aliases = ["al@new.example"]
+    scenario.declare_aliases("aliases", entity_id="alice", aliases=aliases, exclusive=True, depends_on=["primary"])
+    scenario.stack.up()
+    assert scenario.alias_set("alice") == {"al@new.example"}
+
+    scenario.declare("primary", entity_id="alice", email="alice.liddell@new.example")
+    preview = scenario.stack.preview()
+    assert _changes(preview) == {"update": 2}, "the list's update is part of the plan"
+    assert "removes alice@new.example, which the EntityPrimaryEmail 'primary' turns into an alias" in preview.stdout
+
+    up = scenario.stack.up()
+    assert _changes(up) == {"update": 2}
+    assert scenario.primary("alice") == "alice.liddell@new.example"
+    assert scenario.alias_set("alice") == {"al@new.example"}
+    assert not _changes(scenario.stack.preview()), "one up converged"
+
+
+@pytest.mark.parametrize("exclusive", [True, False])
+def test_a_primary_moved_onto_an_alias_the_list_drops_converges_in_one_up(scenario: Scenario, exclusive: bool) -> None:
+    """The list stops declaring the alias the primary takes over: the alias is the primary by the time the
+    list runs, and WorkMail refuses to delete a primary, so the list leaves it."""
+    scenario.declare("primary", entity_id="alice", email="alice@new.example")
+    scenario.declare_aliases(
+        "aliases",
+        entity_id="alice",
+        aliases=["x@new.example", "al@example.com"],
+        exclusive=exclusive,
+        depends_on=["primary"],
+    )
+    scenario.stack.up()
+
+    scenario.declare("primary", entity_id="alice", email="x@new.example")
+    scenario.declare_aliases(
+        "aliases", entity_id="alice", aliases=["al@example.com"], exclusive=exclusive, depends_on=["primary"]
+    )
+    scenario.stack.up()
+    assert scenario.primary("alice") == "x@new.example"
+    others = set() if exclusive else {"alice@example.com", "alice@new.example"}  # old primaries, now aliases
+    assert scenario.alias_set("alice") == {"al@example.com"} | others
+    assert not _changes(scenario.stack.preview()), "one up converged"
+
+    scenario.stack.destroy()
+    assert scenario.primary("alice") == "alice@example.com"
+
+
 @pytest.mark.parametrize("order", ["aliases after primary", "primary after aliases"])
 def test_new_primary_also_declared_as_alias_fails_the_preview_naming_the_property(
     scenario: Scenario, order: str
