@@ -7,7 +7,8 @@
 |             | region, other entity → replace; a note names what changes (pure)        |                           |
 | create      | resolve, list, refuse the primary or the limit, remove and add the rest | resolve + 1 + 1 per alias |
 |             | (+ journal: noted first; what a lost create did, taken from its note)   |                           |
-| update      | read, list, as create; the record of what it changed follows            | 2 + 1 per alias, or 0     |
+| update      | read, list, as create; the record of what it changed follows (also for  | 2 + 1 per alias, or 0     |
+|             | an exclusive list whose primary this up moves; never the primary)       |                           |
 | read        | list; gone → dropped; exclusive or get: every alias, else the declared  | 1 (+1 per 100 past 100)   |
 | delete      | restore: put back what it removed, remove what it added, except what a  | 1 per alias to undo       |
 |             | renamed or replacing resource holding the entity declares; retain: none |                           |
