@@ -45,6 +45,7 @@ class Declared:
     props: dict[str, Any]
     depends_on: tuple[str, ...]
     options: dict[str, Any]  # other ``pulumi.ResourceOptions`` arguments
+    deleted_with: str | None = None  # a declared resource's name
 
 
 @dataclass(frozen=True)
@@ -73,17 +74,29 @@ class Scenario:
     # -- the program ------------------------------------------------------------------------
 
     def declare(
-        self, name: str, *, depends_on: Sequence[str] = (), options: Mapping[str, Any] | None = None, **props: Any
+        self,
+        name: str,
+        *,
+        depends_on: Sequence[str] = (),
+        deleted_with: str | None = None,
+        options: Mapping[str, Any] | None = None,
+        **props: Any,
     ) -> None:
         """An ``EntityPrimaryEmail`` (replacing any earlier declaration of ``name``); ``options`` are further
-        ``pulumi.ResourceOptions`` arguments."""
-        self._declare(name, EntityPrimaryEmail, depends_on, options, props)
+        ``pulumi.ResourceOptions`` arguments, ``deleted_with`` names a declared resource."""
+        self._declare(name, EntityPrimaryEmail, depends_on, deleted_with, options, props)
 
     def declare_aliases(
-        self, name: str, *, depends_on: Sequence[str] = (), options: Mapping[str, Any] | None = None, **props: Any
+        self,
+        name: str,
+        *,
+        depends_on: Sequence[str] = (),
+        deleted_with: str | None = None,
+        options: Mapping[str, Any] | None = None,
+        **props: Any,
     ) -> None:
         """An ``EntityAliases`` (replacing any earlier declaration of ``name``)."""
-        self._declare(name, EntityAliases, depends_on, options, props)
+        self._declare(name, EntityAliases, depends_on, deleted_with, options, props)
 
     def rename(self, old: str, new: str) -> None:
         """The program declares ``old`` as it was under the name ``new`` (and no longer ``old``)."""
@@ -94,11 +107,12 @@ class Scenario:
         name: str,
         kind: type[pulumi.CustomResource],
         depends_on: Sequence[str],
+        deleted_with: str | None,
         options: Mapping[str, Any] | None,
         props: Any,
     ) -> None:
         props.setdefault("organization_id", self.org)
-        self.resources[name] = Declared(kind, dict(props), tuple(depends_on), dict(options or {}))
+        self.resources[name] = Declared(kind, dict(props), tuple(depends_on), dict(options or {}), deleted_with)
 
     def read(self, name: str, entity: str, kind: type[EntityPrimaryEmail] | type[EntityAliases]) -> str:
         """``kind.get(name, <organization_id>/<entity>)`` (replacing any earlier declaration of ``name``),
@@ -108,7 +122,8 @@ class Scenario:
         return read.id
 
     def program(self) -> None:
-        """Every declared resource, each after those it depends on (``depends_on`` names declared ones)."""
+        """Every declared resource, each after those it depends on (``depends_on`` and ``deleted_with`` name
+        declared ones)."""
         made: dict[str, pulumi.CustomResource] = {}
 
         def make(name: str) -> pulumi.CustomResource:
@@ -119,7 +134,10 @@ class Scenario:
                     resource = declared.kind.get(name, declared.id)
                 else:
                     depends_on = [make(d) for d in declared.depends_on]
-                    opts = pulumi.ResourceOptions(depends_on=depends_on, **declared.options)
+                    options = dict(declared.options)
+                    if declared.deleted_with is not None:
+                        options["deleted_with"] = make(declared.deleted_with)
+                    opts = pulumi.ResourceOptions(depends_on=depends_on, **options)
                     resource = declared.kind(name, opts=opts, **declared.props)
                 for key in EXPORTS[declared.kind] if self.exports is None else ():
                     pulumi.export(f"{name}.{key}", getattr(resource, key))

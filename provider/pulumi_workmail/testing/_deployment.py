@@ -331,7 +331,9 @@ class Deployment(Operation):
         fresh = self._call(urn, "check", lambda: server.check(urn, {}, plain_news))  # a replacement checks as a create
         self._raise_check_failures(urn, type_, fresh.failures, news)
         if delete_first and not self.dry_run:
-            if not old.retain_on_delete:
+            with self._lock:
+                self.deletions.add(urn)
+            if not old.retain_on_delete and not self._deleted_with_another(old):
                 self._call(
                     urn,
                     "delete",
@@ -464,6 +466,8 @@ class Deployment(Operation):
         self.delete_in_order(targets)
 
     def delete_in_order(self, records: list[ResourceState]) -> None:
+        with self._lock:  # all of them, before any is deleted
+            self.deletions.update(record.urn for record in records)
         if self.dry_run:
             for record in reversed(records):
                 self._step(_delete_op(record), record.urn, record.type, record, None, result_op=_gone_op(record))
@@ -490,8 +494,18 @@ class Deployment(Operation):
 
         return run
 
+    def _deleted_with_another(self, record: ResourceState) -> bool:
+        """Whether the resource ``record`` is deleted with is deleted by this operation too, so that the
+        engine skips ``record``'s Delete (v3.274, ``DeleteStep.Apply``: ``isDeletedWith``), its step still
+        shown and counted. The engine asks its step generator's set of deleted URNs when the step runs:
+        every delete the operation makes (a destroy's, those of resources the program no longer declares,
+        replaced resources' old ones) is in it by then, a delete-before-replace's from the moment it is
+        decided. It goes by URN, so a resource retained or discarded counts as deleted."""
+        with self._lock:
+            return bool(record.deleted_with) and record.deleted_with in self.deletions
+
     def _delete_one(self, record: ResourceState) -> None:
-        if _deletes_by_provider(record):
+        if _deletes_by_provider(record) and not self._deleted_with_another(record):
             server = self.provider()
             self._call(
                 record.urn,

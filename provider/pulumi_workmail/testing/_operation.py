@@ -83,6 +83,8 @@ class Operation:
         self._old_order = [record.urn for record in live]
         self.current: dict[str, ResourceState] = dict(self.old)
         self.pending: list[ResourceState] = [record for record in state.resources if record.delete]
+        # URNs this operation deletes, replacements' old resources included (the engine's ``sg.deletes``).
+        self.deletions: set[str] = set()
         self.registered: list[str] = []
         self._registered_set: set[str] = set()
         self.steps: list[Step] = []

@@ -42,10 +42,13 @@ Where it differs from the engine, so results can be trusted only that far:
   the whole state is written when an operation ends (also on failure), where the engine rewrites its
   checkpoint after every step; there is no pending-operation tracking, cancellation or partial-failure state
   (``initErrors``); delete ordering uses dependencies, property dependencies, parents and ``deleted_with``,
-  but delete-before-replace does not replace dependents;
+  but delete-before-replace does not replace dependents (nor those ``deleted_with`` the replaced resource,
+  which the engine deletes without a call and creates again);
 - options: ``protect``, ``retain_on_delete``, ``delete_before_replace``, ``replace_on_changes`` (top-level
-  keys the provider's diff names, as the engine matches it: none for a dynamic provider) and
-  ``ignore_changes`` (top-level or dotted object paths) are re-implemented; ``up(refresh=True)`` is a
+  keys the provider's diff names, as the engine matches it: none for a dynamic provider),
+  ``ignore_changes`` (top-level or dotted object paths) and ``deleted_with`` (no Delete call for a
+  resource whose ``deleted_with`` resource this operation deletes too, by destroy, removal or
+  replacement; the step still shown and counted) are re-implemented; ``up(refresh=True)`` is a
   refresh followed by an update (two provider processes, two headings and summaries, the refresh's
   messages listed in the update's Diagnostics); ``PULUMI_ENABLE_LEGACY_REFRESH_DIFF`` is not honoured;
   aliases, transforms, ``replace_with``, replacement triggers, hooks, targets, ``--replace``, plans and
