@@ -145,7 +145,7 @@ def recovered(
     return Record(added=among(noted.added, counted), removed=taken)
 
 
-def kept_for_successor(kept: Addresses, unrestored: Addresses) -> str:
+def kept_for_successor(kept: Addresses, unrestored: Addresses, readded: Addresses = (), successor: str = "") -> str:
     """How a delete names what it leaves to the resource now holding the entity."""
     parts = []
     if kept:
@@ -153,6 +153,12 @@ def kept_for_successor(kept: Addresses, unrestored: Addresses) -> str:
     if unrestored:
         parts.append(
             f"{', '.join(unrestored)}, which it removed, {'is' if len(unrestored) == 1 else 'are'} not put back"
+        )
+    if readded:
+        was, it = ("was", "it") if len(readded) == 1 else ("were", "them")
+        parts.append(
+            f"{', '.join(readded)}, which it added, {was} removed by '{successor}', whose record counts {it} as "
+            f"there before, so deleting '{successor}' puts {it} back"
         )
     return "; ".join(parts)
 

@@ -295,7 +295,15 @@ class EntityAliasesProvider(WorkMailResourceProvider):
         declared = addresses(props["aliases"])
         live = self._list(wm, entity, deadline)
         exclusive = bool(props.get("exclusive"))
-        step = alias_plan.plan(declared, live, exclusive=exclusive, primary=entity.email)
+        move = DECLARED.moved_primary(wm.organization_id, entity.id)
+        old_primary = _undeclared_old_primary(move, props)
+        step = alias_plan.plan(
+            declared,
+            live,
+            exclusive=exclusive,
+            own=[old_primary] if old_primary else [],
+            primary=move.new if move else entity.email,  # a read may lag behind this up's swap
+        )
         self._check_before_writes(wm, entity, declared, step, live)
         record = self._earlier(wm, entity, declared, live, exclusive).after(step)
         if not step.empty:
@@ -305,7 +313,8 @@ class EntityAliasesProvider(WorkMailResourceProvider):
         # The note stays: the engine may yet die before it saves the state that records this create (or a
         # killed CLI's orphaned provider finishes it). A later step on this resource shows the state has it.
         now = addresses(minus(live, step.remove) + step.add)
-        self.claims.took(wm.organization_id, entity.id, record)
+        restores = props.get("on_delete", DEFAULT_ON_DELETE) != "retain"
+        self.claims.took(wm.organization_id, entity.id, record if restores else Record())
         return CreateResult(f"{wm.organization_id}/{entity.id}", self._outputs(props, entity, now, record))
 
     def _earlier(
@@ -348,7 +357,8 @@ class EntityAliasesProvider(WorkMailResourceProvider):
         dropped = minus(olds.get("aliases") or (), declared)
         # The old primary, an alias since this deployment's swap, goes even if the list does not show it yet.
         own = (*record.added, *([old_primary] if old_primary else []))
-        step = alias_plan.plan(declared, live, exclusive=exclusive, dropped=dropped, own=own, primary=entity.email)
+        primary = move.new if move else entity.email  # a read may lag behind this up's swap
+        step = alias_plan.plan(declared, live, exclusive=exclusive, dropped=dropped, own=own, primary=primary)
         self._check_before_writes(wm, entity, declared, step, live)
         deadline.restart_backoff()
         self._apply(wm, entity, step, deadline)
@@ -437,10 +447,14 @@ class EntityAliasesProvider(WorkMailResourceProvider):
             keep, exclusive = undo.remove, True
         left = AliasPlan(add=() if exclusive else undo.add, remove=minus(undo.remove, keep))
         kept, unrestored = among(undo.remove, keep), minus(undo.add, left.add)
-        if kept or unrestored:
-            theirs = successor.recorded if successor.created and isinstance(successor.recorded, Record) else Record()
-            lost = minus(kept, theirs.added) or minus(unrestored, theirs.removed)
-            what = alias_plan.kept_for_successor(kept, unrestored)
+        theirs = successor.recorded if successor.created and isinstance(successor.recorded, Record) else None
+        # What this resource added and the successor removed, recording it as there before it: its delete
+        # would put back an address the entity never had.
+        readded = among(undo.remove, theirs.removed) if theirs is not None else ()
+        if kept or unrestored or readded:
+            undone = theirs or Record()
+            lost = theirs is None or minus(kept, undone.added) or minus(unrestored, undone.removed) or readded
+            what = alias_plan.kept_for_successor(kept, unrestored, readded, successor.name)
             self._left_to(successor, f"{self._label(props)}: {what}", lost=bool(lost))
         return left
 

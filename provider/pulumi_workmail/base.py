@@ -156,8 +156,8 @@ class Claims:
             )
 
     def took(self, organization_id: str, entity_id: str, recorded: object) -> None:
-        """This call's resource was created on the entity and recorded ``recorded`` (what its delete undoes:
-        an ``original_email``, an ``EntityAliases`` record)."""
+        """This call's resource was created on the entity, and its delete will undo ``recorded`` (an
+        ``original_email``, an ``EntityAliases`` record; nothing with ``on_delete="retain"``)."""
         urn = engine_log.current_urn()
         if urn:
             with self._lock:
@@ -409,7 +409,7 @@ class WorkMailResourceProvider(ResourceProvider):
         if lost:
             warn(f"{what}: {who} ({hint}).")
         else:
-            note(f"{what}: {who}, and undoes it when it is deleted.")
+            note(f"{what}: {who}, and undoes this resource's change when it is deleted.")
 
     @staticmethod
     def _diff_result(decision: DiffDecision) -> DiffResult:

@@ -207,7 +207,10 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
         else:
             journal.remember(wm.organization_id, entity.id, original, props["email"])
             entity = self._set_primary(wm, entity, props["email"], deadline, id_given=ref.id_shaped)
-        self.claims.took(wm.organization_id, entity.id, original)
+            if original:  # a list diffed after this create learns of the swap, as from an update's diff
+                DECLARED.move_primary(wm.organization_id, entity.id, Move(owner(), original, props["email"]))
+        restores = props.get("on_delete", DEFAULT_ON_DELETE) != "retain"
+        self.claims.took(wm.organization_id, entity.id, original if restores else None)
         # The note stays: the engine may yet die before it saves the state that records this create (or a
         # killed CLI's orphaned provider finishes it). A later step on this resource shows the state has it.
         return CreateResult(f"{wm.organization_id}/{entity.id}", self._outputs(props, entity, original))
@@ -275,7 +278,7 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
         if successor is not None:
             if original and not same(original, props.get("email")):
                 kept = successor.created and isinstance(successor.recorded, str) and same(successor.recorded, original)
-                what = f"its primary address {props.get('email')} stays, not put back to {original}"
+                what = f"{original}, its primary address before this resource, is not put back"
                 self._left_to(successor, f"{self._label(props)}: {what}", lost=not kept)
             return
         if not original:

@@ -110,7 +110,7 @@ def test_a_replacement_the_engine_makes_on_its_own_keeps_the_address_it_sets(pro
     assert program.primary("alice") == "alice@new.example", up
     assert "bob@new.example" in program.aliases("bob"), up
     warning = resource_diagnostics(up, "primary")
-    assert "its primary address alice@new.example stays, not put back to alice@example.com" in warning, up
+    assert "alice@example.com, its primary address before this resource, is not put back" in warning, up
     assert "its replacement, created before the old one is deleted, manages it now" in warning
     assert "bob@new.example, which it added, stays: its replacement" in up
 

@@ -189,3 +189,11 @@ def test_the_entitys_primary_is_never_planned_for_removal() -> None:
     assert step.remove == ()
     step = plan([], ["c@x.example"], exclusive=True, own=["a@x.example"], primary="a@x.example")
     assert step.remove == ("c@x.example",)
+
+
+def test_a_delete_names_what_its_successor_removed_and_will_put_back() -> None:
+    text = kept_for_successor((), (), ("b@x.example",), "l2")
+    assert text == (
+        "b@x.example, which it added, was removed by 'l2', whose record counts it as there before, so deleting "
+        "'l2' puts it back"
+    )

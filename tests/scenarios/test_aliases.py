@@ -292,6 +292,34 @@ def test_a_primary_change_alone_lets_an_exclusive_list_after_it_remove_the_old_p
     assert not _changes(scenario.stack.preview()), "one up converged"
 
 
+def test_a_primary_change_alone_under_read_lag_still_removes_the_old_primary(scenario: Scenario) -> None:
+    """Reads still show the old primary when the list runs: it must not take that for the primary to keep."""
+    scenario.declare("primary", entity_id="alice", email="alice@new.example", wait_timeout_seconds=1)
+    aliases = ["al@new.example"]
+    scenario.declare_aliases("aliases", entity_id="alice", aliases=aliases, exclusive=True, depends_on=["primary"])
+    scenario.stack.up()
+
+    scenario.declare("primary", entity_id="alice", email="alice2@new.example", wait_timeout_seconds=1)
+    scenario.emu.admin("POST", "/_emulator/consistency", {"lag_reads": 40})
+    scenario.stack.up()
+    scenario.emu.admin("POST", "/_emulator/consistency", {"lag_reads": 0})
+    assert scenario.primary("alice") == "alice2@new.example"
+    assert scenario.alias_set("alice") == {"al@new.example"}
+
+
+def test_a_primary_added_to_a_stack_with_an_exclusive_list_lets_it_remove_the_old_one(scenario: Scenario) -> None:
+    scenario.declare_aliases("aliases", entity_id="alice", aliases=["al@new.example"], exclusive=True)
+    scenario.stack.up()
+
+    scenario.declare("primary", entity_id="alice", email="alice@new.example")
+    aliases = ["al@new.example"]
+    scenario.declare_aliases("aliases", entity_id="alice", aliases=aliases, exclusive=True, depends_on=["primary"])
+    scenario.stack.up()
+    assert scenario.primary("alice") == "alice@new.example"
+    assert scenario.alias_set("alice") == {"al@new.example"}
+    assert not _changes(scenario.stack.preview()), "one up converged"
+
+
 @pytest.mark.parametrize("exclusive", [True, False])
 def test_a_primary_moved_onto_an_alias_the_list_drops_converges_in_one_up(scenario: Scenario, exclusive: bool) -> None:
     """The list stops declaring the alias the primary takes over: the alias is the primary by the time the
