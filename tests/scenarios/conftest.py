@@ -56,6 +56,14 @@ class Read:
     id: str
 
 
+@dataclass(frozen=True)
+class Component:
+    """A component resource of type ``type``, with no properties: a parent to declare resources under."""
+
+    type: str
+    options: dict[str, Any]
+
+
 class Scenario:
     """A stack plus direct WorkMail access, for a test to drive and check."""
 
@@ -67,7 +75,7 @@ class Scenario:
         self.ids = emu.seed_result["organizations"]["acme"]
         self.org: str = self.ids["id"]
         self.other_org: str = emu.seed_result["organizations"]["globex"]["id"]
-        self.resources: dict[str, Declared | Read] = {}
+        self.resources: dict[str, Declared | Read | Component] = {}
         # Stack outputs instead of the declared resources' (EXPORTS): values, or functions of the resources.
         self.exports: dict[str, Any] | None = None
 
@@ -98,6 +106,12 @@ class Scenario:
         """An ``EntityAliases`` (replacing any earlier declaration of ``name``)."""
         self._declare(name, EntityAliases, depends_on, deleted_with, options, props)
 
+    def declare_component(
+        self, name: str, type_: str = "acme:demo:Group", *, options: Mapping[str, Any] | None = None
+    ) -> None:
+        """A ``pulumi.ComponentResource``; another resource's ``options={"parent": name}`` puts it under this one."""
+        self.resources[name] = Component(type_, dict(options or {}))
+
     def rename(self, old: str, new: str) -> None:
         """The program declares ``old`` as it was under the name ``new`` (and no longer ``old``)."""
         self.resources[new] = self.resources.pop(old)
@@ -123,18 +137,27 @@ class Scenario:
 
     def program(self) -> None:
         """Every declared resource, each after those it depends on (``depends_on`` and ``deleted_with`` name
-        declared ones)."""
-        made: dict[str, pulumi.CustomResource] = {}
+        declared ones, and so does a ``parent`` option given as a string)."""
+        made: dict[str, pulumi.Resource] = {}
 
-        def make(name: str) -> pulumi.CustomResource:
+        def resolved(options: Mapping[str, Any]) -> dict[str, Any]:
+            parent = options.get("parent")
+            return {**options, "parent": make(parent)} if isinstance(parent, str) else dict(options)
+
+        def make(name: str) -> pulumi.Resource:
             if name not in made:
                 declared = self.resources[name]
-                resource: pulumi.CustomResource
+                resource: pulumi.Resource
+                if isinstance(declared, Component):
+                    made[name] = pulumi.ComponentResource(
+                        declared.type, name, {}, opts=pulumi.ResourceOptions(**resolved(declared.options))
+                    )
+                    return made[name]
                 if isinstance(declared, Read):
                     resource = declared.kind.get(name, declared.id)
                 else:
                     depends_on = [make(d) for d in declared.depends_on]
-                    options = dict(declared.options)
+                    options = resolved(declared.options)
                     if declared.deleted_with is not None:
                         options["deleted_with"] = make(declared.deleted_with)
                     opts = pulumi.ResourceOptions(depends_on=depends_on, **options)
@@ -214,11 +237,17 @@ class Scenario:
     def resource_names(self) -> list[str]:
         return [r["urn"].rsplit("::", 1)[-1] for r in self._state_resources()]
 
-    def resource_outputs(self, name: str) -> dict[str, Any]:
-        """A resource's outputs as stored (refresh updates these, not the stack outputs)."""
+    def _state_resource(self, name: str) -> dict[str, Any]:
         found = [r for r in self._state_resources() if r["urn"].endswith(f"::{name}")]
         assert len(found) == 1, self.resource_names()
-        return dict(found[0].get("outputs") or {})
+        return found[0]
+
+    def resource_outputs(self, name: str) -> dict[str, Any]:
+        """A resource's outputs as stored (refresh updates these, not the stack outputs)."""
+        return dict(self._state_resource(name).get("outputs") or {})
+
+    def resource_id(self, name: str) -> str:
+        return str(self._state_resource(name).get("id", ""))
 
 
 BACKENDS = ["offline", "automation"]

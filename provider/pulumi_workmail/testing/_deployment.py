@@ -72,7 +72,7 @@ class Deployment(Operation):
         type_: str = request.type
         options = RegisterOptions.from_request(request)
         news = wire_props(request.object)
-        old = self._claim(urn)
+        old = self._claim(urn, options)
         if type_ == STACK_TYPE:
             self.stack_urn = urn
             self._register_without_provider(urn, type_, options, {}, old, custom=False)
@@ -127,16 +127,23 @@ class Deployment(Operation):
         )
         return resolved_id, wire_outputs
 
-    def _claim(self, urn: str) -> ResourceState | None:
-        """Note the program's claim to ``urn`` (a second one fails, as in the engine); its old record."""
+    def _claim(self, urn: str, options: RegisterOptions | None = None) -> ResourceState | None:
+        """Note the program's claim to ``urn`` (a second one fails, as in the engine); its old record, under
+        ``urn`` or else under one of its aliases (see :mod:`._aliases`)."""
+        old: ResourceState | None = None
         with self._lock:
-            duplicate = urn in self._registered_set
-            if not duplicate:
+            error = self.renames.conflict(urn)
+            if urn in self._registered_set:
+                error = f"Duplicate resource URN '{urn}'; try giving it a unique name"
+            if error is None:
                 self._registered_set.add(urn)
                 self.registered.append(urn)
-            old = self.old.get(urn)
-        if duplicate:
-            raise self.fail(f"Duplicate resource URN '{urn}'; try giving it a unique name", urn=urn, operation=None)
+                old = self.old.get(urn)
+            if error is None and old is None and options is not None:  # its aliases, or its renamed parent's
+                old_urn, error = self.renames.find(urn, options.parent, options.aliases, self.old, self._registered_set)
+                old = self.old.get(old_urn) if old_urn is not None else None
+        if error is not None:
+            raise self.fail(error, urn=urn, operation=None)
         return old
 
     def _setter(self, urn: str, record: ResourceState) -> Callable[[], None] | None:
@@ -347,8 +354,8 @@ class Deployment(Operation):
                     mutating=True,
                 )
             with self._lock:  # the old resource is gone even if the create below fails
-                if self.current.get(urn) is old:
-                    del self.current[urn]
+                if self.current.get(old.urn) is old:
+                    del self.current[old.urn]
         pending = None if delete_first or self.dry_run else replace(old, delete=True)
         return self._create(
             urn,
@@ -446,9 +453,8 @@ class Deployment(Operation):
     def delete_unregistered(self) -> None:
         """After a successful program: delete what it no longer declares, and replaced resources."""
         with self._lock:
-            removed = [
-                self.current[urn] for urn in self._old_order if urn in self.current and urn not in self._registered_set
-            ]
+            kept = self._registered_set | self.renames.taken.keys()
+            removed = [self.current[urn] for urn in self._old_order if urn in self.current and urn not in kept]
             targets = removed + list(self.pending)
         protected = [record for record in removed if record.protect]
         if protected:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Final, Literal, cast
 
 from . import _display
+from ._aliases import Renames
 from ._engine import EngineLogServer, LogMessage
 from ._results import ResultOp, Step, StepOp, step_snapshot
 from ._server import ProviderError, ProviderServer, ProviderStartError
@@ -87,6 +88,7 @@ class Operation:
         self.deletions: set[str] = set()
         self.registered: list[str] = []
         self._registered_set: set[str] = set()
+        self.renames = Renames()  # old entries taken under an alias, which the program no longer declares
         self.steps: list[Step] = []
         self.lines: list[str] = []
         self.diagnostics: list[LogMessage] = []
@@ -141,7 +143,10 @@ class Operation:
         replaces: Sequence[str] = (),
         apply: Callable[[], None] | None = None,
     ) -> None:
-        """Record a completed (or, in preview, planned) step; ``apply`` updates the snapshot atomically with it."""
+        """Record a completed (or, in preview, planned) step; ``apply`` updates the snapshot atomically with it.
+
+        A step whose ``old`` record is under another URN (found under an alias) moves it: the old URN's
+        entry goes with the step, as the engine records the resource under its new URN only."""
         resolved: ResultOp = result_op if result_op is not None else cast(ResultOp, op)
         step = Step(
             urn=urn,
@@ -157,15 +162,20 @@ class Operation:
         with self._lock:
             if apply is not None:
                 apply()
-                self._log_step(urn)
+                was = old.urn if old is not None and old.urn != urn else None
+                if was is not None and self.current.get(was) is old:
+                    del self.current[was]
+                self._log_step(urn, was)
             self.steps.append(step)
             self._emit_locked(_display.render_step(step, self.root_urn()))
 
-    def _log_step(self, urn: str) -> None:
-        """Put the step's outcome on disk (under ``_lock``, so lines follow the snapshot's order)."""
+    def _log_step(self, urn: str, was: str | None = None) -> None:
+        """Put the step's outcome on disk (under ``_lock``, so lines follow the snapshot's order); ``was``:
+        the old URN the resource was renamed from, whose records the line replaces too."""
         if self.step_log is not None and not self.dry_run:
             records = [self.current[urn]] if urn in self.current else []
-            self.step_log.record(urn, records + [record for record in self.pending if record.urn == urn])
+            pending = [record for record in self.pending if record.urn in (urn, was)]
+            self.step_log.record(urn, records + pending, was=was)
 
     # -- failures -----------------------------------------------------------------------------
 

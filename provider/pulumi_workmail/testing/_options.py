@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, cast
 
+from ._aliases import Alias
 from ._state import ResourceOptions, ResourceState
 
 _DURATION_PART: Final = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
@@ -21,7 +22,10 @@ _MISSING: Final = object()
 
 @dataclass(frozen=True)
 class RegisterOptions(ResourceOptions):
-    """The options of one RegisterResource request, which every state record of that step carries."""
+    """The options of one RegisterResource request, which every state record of that step carries (but
+    ``aliases``, which only say where to find the old record: the engine does not store them)."""
+
+    aliases: tuple[Alias, ...] = ()
 
     @classmethod
     def from_request(cls, request: Any) -> RegisterOptions:
@@ -48,11 +52,37 @@ class RegisterOptions(ResourceOptions):
                 if value
             },
             deleted_with=request.deletedWith,
+            aliases=request_aliases(request),
         )
 
     def record(self, urn: str, type_: str, custom: bool, **values: Any) -> ResourceState:
         """A state record carrying these options (the engine stores the goal's options on every step)."""
         return ResourceState(urn=urn, type=type_, custom=custom, **self.option_values(), **values)
+
+
+def request_aliases(request: Any) -> tuple[Alias, ...]:
+    """The request's aliases as the engine reads them: ``aliasURNs`` (sent by an SDK that cannot send specs),
+    then ``aliases``, each an old URN or a spec (``noParent``, or a ``parentUrn`` where empty means the
+    registration's own parent)."""
+    aliases = [Alias(urn=urn) for urn in request.aliasURNs]
+    for alias in request.aliases:
+        kind = alias.WhichOneof("alias")
+        if kind == "urn":
+            aliases.append(Alias(urn=alias.urn))
+        elif kind == "spec":
+            spec = alias.spec
+            parent = spec.WhichOneof("parent")
+            aliases.append(
+                Alias(
+                    name=spec.name,
+                    type=spec.type,
+                    stack=spec.stack,
+                    project=spec.project,
+                    parent=spec.parentUrn if parent == "parentUrn" else "",
+                    no_parent=parent == "noParent" and spec.noParent,
+                )
+            )
+    return tuple(aliases)
 
 
 def custom_timeout(record: ResourceOptions, operation: str) -> float:

@@ -20,6 +20,11 @@ What it does, per verb (each call as the engine makes it, in the engine's order)
   when the provider or the ``delete_before_replace`` option asks), then deletes of resources no longer
   declared and of replaced resources, in reverse dependency order. DIFF_UNKNOWN is decided by comparing
   inputs, ``__provider`` included; DIFF_NONE is a Same step (new inputs, old outputs, old id);
+- ``aliases``: a resource with no entry of its own is looked up under each alias (an old URN, or a spec
+  of the old name, type, parent, stack or project), and a child under its renamed parent's old URN, as
+  the engine looks (see ``_aliases``); the entry found is diffed as usual and recorded under the new URN,
+  so a plain rename is a Same step and nothing is deleted. An alias matching nothing is ignored; an
+  entry claimed twice fails with the engine's message;
 - a ``get`` (or ``id=`` in the options): Read with the id and the program's properties, in a preview
   too; the resource is recorded as external and is never deleted: when it leaves the program, or on
   destroy, it is discarded without a call (see ``Deployment.read`` for the engine's rules followed);
@@ -46,13 +51,13 @@ Where it differs from the engine, so results can be trusted only that far:
   which the engine deletes without a call and creates again);
 - options: ``protect``, ``retain_on_delete``, ``delete_before_replace``, ``replace_on_changes`` (top-level
   keys the provider's diff names, as the engine matches it: none for a dynamic provider),
-  ``ignore_changes`` (top-level or dotted object paths) and ``deleted_with`` (no Delete call for a
-  resource whose ``deleted_with`` resource this operation deletes too, by destroy, removal or
-  replacement; the step still shown and counted) are re-implemented; ``up(refresh=True)`` is a
-  refresh followed by an update (two provider processes, two headings and summaries, the refresh's
+  ``ignore_changes`` (top-level or dotted object paths), ``aliases`` (above) and ``deleted_with`` (no
+  Delete call for a resource whose ``deleted_with`` resource this operation deletes too, by destroy,
+  removal or replacement; the step still shown and counted) are re-implemented; ``up(refresh=True)`` is
+  a refresh followed by an update (two provider processes, two headings and summaries, the refresh's
   messages listed in the update's Diagnostics); ``PULUMI_ENABLE_LEGACY_REFRESH_DIFF`` is not honoured;
-  aliases, transforms, ``replace_with``, replacement triggers, hooks, targets, ``--replace``, plans and
-  ``import`` are not;
+  transforms, ``replace_with``, replacement triggers, hooks, targets, ``--replace``, plans and ``import``
+  are not;
   ``custom_timeouts`` are only forwarded as the requests' ``timeout`` (the Python server ignores it);
 - the default provider is recorded in state as the engine records it (config as inputs and outputs, each
   dynamic resource referring to it) but never has steps of its own; config is always known;

@@ -213,20 +213,25 @@ class StepLog:
     """The records of each completed step, one JSON line per step, appended and flushed as it completes.
 
     A line carries every record of one URN after the step (none: the resource is gone; a ``delete``
-    record: a pending delete), so folding replays steps in order whatever they were. Rewriting the whole
-    state after each step, as the engine's checkpoints do, would make a run of N steps quadratic. Lines
-    are flushed to the operating system, not fsynced: they survive a killed process, not a power cut.
+    record: a pending delete), so folding replays steps in order whatever they were; a line of a resource
+    renamed under an alias (``was``: its old URN) replaces the old URN's records too, in their place.
+    Rewriting the whole state after each step, as the engine's checkpoints do, would make a run of N steps
+    quadratic. Lines are flushed to the operating system, not fsynced: they survive a killed process, not
+    a power cut.
     """
 
     def __init__(self, state_file: Path) -> None:
         self.path = step_log_path(state_file)
         self._stream: IO[str] | None = None
 
-    def record(self, urn: str, records: Sequence[ResourceState]) -> None:
+    def record(self, urn: str, records: Sequence[ResourceState], *, was: str | None = None) -> None:
         if self._stream is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._stream = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - held until close()
-        line = json.dumps({"urn": urn, "records": [record.to_json() for record in records]}, sort_keys=False)
+        entry: dict[str, Any] = {"urn": urn, "records": [record.to_json() for record in records]}
+        if was is not None:
+            entry["was"] = was
+        line = json.dumps(entry, sort_keys=False)
         self._stream.write(line + "\n")
         self._stream.flush()
 
@@ -242,13 +247,13 @@ def fold_steps(resources: list[ResourceState], lines: Iterable[str]) -> list[Res
     for line in lines:
         try:
             entry = json.loads(line)
-            urn = str(entry["urn"])
+            urns = {str(entry["urn"]), str(entry.get("was") or entry["urn"])}
             records = [ResourceState.from_json(item) for item in entry["records"]]
         except (ValueError, KeyError, TypeError):
             break
-        at = next((i for i, record in enumerate(folded) if record.urn == urn and not record.delete), len(folded))
-        kept = [record for record in folded[:at] if record.urn != urn]
-        rest = [record for record in folded[at:] if record.urn != urn]
+        at = next((i for i, record in enumerate(folded) if record.urn in urns and not record.delete), len(folded))
+        kept = [record for record in folded[:at] if record.urn not in urns]
+        rest = [record for record in folded[at:] if record.urn not in urns]
         live = [record for record in records if not record.delete]
         folded = [*kept, *live, *rest, *(record for record in records if record.delete)]
     return folded

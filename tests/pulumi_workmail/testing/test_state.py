@@ -73,3 +73,10 @@ def test_a_line_torn_by_the_kill_ends_the_fold() -> None:
     whole = json.dumps({"urn": record("a").urn, "records": [record("a", "a@2").to_json()]})
     torn = json.dumps({"urn": record("a").urn, "records": [record("a", "a@3").to_json()]})[:40]
     assert names(fold_steps([record("a", "a@1")], [whole, torn])) == [("a", "a@2", False)]
+
+
+def test_a_resource_renamed_under_an_alias_takes_the_old_entry_s_place() -> None:
+    """Its line replaces the old URN's record where it stood, so a killed run's fold keeps dependency order."""
+    start = [record("a", "a@1"), record("b", "b@1"), record("c", "c@1")]
+    line = json.dumps({"urn": record("d").urn, "was": record("b").urn, "records": [record("d", "b@1").to_json()]})
+    assert names(fold_steps(start, [line])) == [("a", "a@1", False), ("d", "b@1", False), ("c", "c@1", False)]
