@@ -76,6 +76,11 @@ def warn(message: str) -> None:
         print(f"warning: {message}", flush=True)
 
 
+def _entity_key(organization_id: str, entity_id: str) -> tuple[str, str]:
+    """How the registries below key an entity: ids and organizations compare without regard to case."""
+    return organization_id.lower(), entity_id.lower()
+
+
 @dataclass(frozen=True)
 class Holder:
     """The resource seen holding an entity: kept by its diff or refresh, or ``created`` in this deployment,
@@ -120,10 +125,6 @@ class Claims:
             with self._lock:
                 self._declared.add(urn)
 
-    @staticmethod
-    def _key(organization_id: str, entity_id: str) -> tuple[str, str]:
-        return organization_id.lower(), entity_id.lower()
-
     def declares(self) -> bool:
         """Whether this call's resource is one the program declares (a refresh checks none)."""
         with self._lock:
@@ -140,7 +141,7 @@ class Claims:
         if not urn:
             return
         entity_id = entity.id if isinstance(entity, LiveEntity) else entity
-        key = self._key(organization_id, entity_id)
+        key = _entity_key(organization_id, entity_id)
         with self._lock:
             owner = (self._owners if urn in self._declared else self._readers).setdefault(key, urn)
             if owner == urn and holds:
@@ -161,14 +162,14 @@ class Claims:
         urn = engine_log.current_urn()
         if urn:
             with self._lock:
-                self._holders[self._key(organization_id, entity_id)] = Holder(urn, created=True, recorded=recorded)
+                self._holders[_entity_key(organization_id, entity_id)] = Holder(urn, created=True, recorded=recorded)
 
     def successor(self, organization_id: str, entity_id: str) -> Holder | None:
         """For a delete: the resource of this deployment that holds the entity instead of this call's
         resource (this resource's replacement, under the same URN, when that was created first), or None."""
         urn = engine_log.current_urn()
         with self._lock:
-            holder = self._holders.get(self._key(organization_id, entity_id))
+            holder = self._holders.get(_entity_key(organization_id, entity_id))
         if not urn or holder is None or (holder.urn == urn and not holder.created):
             return None
         return holder
@@ -219,33 +220,29 @@ class Declarations:
     def move_primary(self, organization_id: str, entity_id: str, move: Move) -> None:
         if engine_log.current_urn():
             with self._lock:
-                self._moves[self._key(organization_id, entity_id)] = move
+                self._moves[_entity_key(organization_id, entity_id)] = move
 
     def moved_primary(self, organization_id: str, entity_id: str) -> Move | None:
         with self._lock:
-            return self._moves.get(self._key(organization_id, entity_id))
-
-    @staticmethod
-    def _key(organization_id: str, entity_id: str) -> tuple[str, str]:
-        return organization_id.lower(), entity_id.lower()
+            return self._moves.get(_entity_key(organization_id, entity_id))
 
     def declare_aliases(self, organization_id: str, entity_id: str, declaration: Declaration) -> None:
         if engine_log.current_urn():  # not for the provider used directly, outside a deployment
             with self._lock:
-                self._aliases[self._key(organization_id, entity_id)] = declaration
+                self._aliases[_entity_key(organization_id, entity_id)] = declaration
 
     def declare_primary(self, organization_id: str, entity_id: str, declaration: Declaration) -> None:
         if engine_log.current_urn():
             with self._lock:
-                self._primaries[self._key(organization_id, entity_id)] = declaration
+                self._primaries[_entity_key(organization_id, entity_id)] = declaration
 
     def aliases_of(self, organization_id: str, entity_id: str) -> Declaration | None:
         with self._lock:
-            return self._aliases.get(self._key(organization_id, entity_id))
+            return self._aliases.get(_entity_key(organization_id, entity_id))
 
     def primary_of(self, organization_id: str, entity_id: str) -> Declaration | None:
         with self._lock:
-            return self._primaries.get(self._key(organization_id, entity_id))
+            return self._primaries.get(_entity_key(organization_id, entity_id))
 
 
 DECLARED = Declarations()

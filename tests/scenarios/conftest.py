@@ -85,26 +85,20 @@ class Scenario:
         self,
         name: str,
         *,
+        kind: type[pulumi.CustomResource] = EntityPrimaryEmail,
         depends_on: Sequence[str] = (),
         deleted_with: str | None = None,
         options: Mapping[str, Any] | None = None,
         **props: Any,
     ) -> None:
-        """An ``EntityPrimaryEmail`` (replacing any earlier declaration of ``name``); ``options`` are further
-        ``pulumi.ResourceOptions`` arguments, ``deleted_with`` names a declared resource."""
-        self._declare(name, EntityPrimaryEmail, depends_on, deleted_with, options, props)
+        """An ``EntityPrimaryEmail``, or a resource of another ``kind`` (replacing any earlier declaration of
+        ``name``); ``options`` are further ``pulumi.ResourceOptions`` arguments, ``deleted_with`` names a
+        declared resource."""
+        self._declare(name, kind, depends_on, deleted_with, options, props)
 
-    def declare_aliases(
-        self,
-        name: str,
-        *,
-        depends_on: Sequence[str] = (),
-        deleted_with: str | None = None,
-        options: Mapping[str, Any] | None = None,
-        **props: Any,
-    ) -> None:
-        """An ``EntityAliases`` (replacing any earlier declaration of ``name``)."""
-        self._declare(name, EntityAliases, depends_on, deleted_with, options, props)
+    def declare_aliases(self, name: str, **arguments: Any) -> None:
+        """An ``EntityAliases``, with ``declare``'s arguments."""
+        self.declare(name, kind=EntityAliases, **arguments)
 
     def declare_component(
         self, name: str, type_: str = "acme:demo:Group", *, options: Mapping[str, Any] | None = None
