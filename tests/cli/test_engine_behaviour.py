@@ -209,7 +209,23 @@ def kill_up_mid_way(program: Project, reaper: list[int], writes: Callable[[], in
     written = writes()
     assert at <= written < of, f"killed mid-way: {written} writes"
     program.emu.admin("DELETE", "/_emulator/faults")
-    time.sleep(1.5)
+    settle(program)
+
+
+def settle(program: Project, quiet: float = 2.0, within: float = 120.0) -> None:
+    """Wait until the orphaned provider has made its last WorkMail call: no call for ``quiet`` seconds. A
+    fixed pause was too short on a loaded machine, where the orphan's creates were still writing when the
+    test counted what they had changed."""
+    deadline = time.monotonic() + within
+    seen, since = -1, time.monotonic()
+    while True:
+        made = sum(program.calls().values())
+        if made != seen:
+            seen, since = made, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return
+        assert time.monotonic() < deadline, f"the orphaned provider was still calling WorkMail after {within} s"
+        time.sleep(0.05)
 
 
 def recover_after_the_kill(program: Project) -> str:
