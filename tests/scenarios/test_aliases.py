@@ -390,3 +390,27 @@ def test_new_primary_also_declared_as_alias_fails_an_up_without_preview_at_the_s
             "alice@example.com",
             {"al@new.example", "alice@new.example"},
         )
+
+
+@pytest.mark.parametrize("first", ["aliases", "primary"])
+def test_a_primary_change_with_no_order_to_its_exclusive_list_converges_in_one_up(
+    scenario: Scenario, first: str
+) -> None:
+    """Neither depends on the other, so either may run first: the list before the swap has nothing to
+    remove yet, and the primary's update then removes its old address itself."""
+
+    def declare_both(email: str) -> None:
+        scenario.resources.clear()
+        for name in (first, *({"aliases", "primary"} - {first})):
+            if name == "primary":
+                scenario.declare("primary", entity_id="alice", email=email)
+            else:
+                scenario.declare_aliases("aliases", entity_id="alice", aliases=["al@new.example"], exclusive=True)
+
+    declare_both("alice@new.example")
+    scenario.stack.up()
+    declare_both("alice.liddell@new.example")
+    scenario.stack.up()
+    assert scenario.primary("alice") == "alice.liddell@new.example"
+    assert scenario.alias_set("alice") == {"al@new.example"}
+    assert not _changes(scenario.stack.preview()), "one up converged"
