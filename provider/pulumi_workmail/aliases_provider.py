@@ -31,21 +31,11 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 
 from . import _sdk, alias_plan
 from .alias_plan import Addresses, AliasPlan, Record, addresses, among, contains, minus
-from .base import (
-    DECLARED,
-    Deadline,
-    Declaration,
-    Holder,
-    Move,
-    WorkMailResourceProvider,
-    is_declared,
-    note,
-    owner,
-    same,
-    transient,
-    warn,
-)
+from .base import WorkMailResourceProvider, is_declared, same
+from .claims import DECLARED, Declaration, Holder, Move, owner
 from .client import WorkMail
+from .deadline import Deadline, transient
+from .diagnostics import note, warn
 from .diff import diff_alias_props
 from .errors import WorkMailProviderError, problem, undo_failed
 from .journal import NoteKind

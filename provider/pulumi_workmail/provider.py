@@ -32,21 +32,11 @@ from pulumi.dynamic import (
 
 from . import _sdk
 from .alias_plan import contains
-from .base import (
-    DECLARED,
-    FIRST_USE,
-    Deadline,
-    Declaration,
-    Move,
-    Process,
-    WorkMailResourceProvider,
-    note,
-    owner,
-    same,
-    transient,
-    warn,
-)
+from .base import FIRST_USE, Process, WorkMailResourceProvider, same
+from .claims import DECLARED, Declaration, Move, owner
 from .client import WorkMail
+from .deadline import Deadline, transient
+from .diagnostics import note, warn
 from .diff import diff_props
 from .errors import WorkMailProviderError, problem, restore_failed
 from .terms import GONE_CODES, Code, EntityState, EntityType, LiveEntity

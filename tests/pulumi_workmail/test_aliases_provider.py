@@ -12,7 +12,7 @@ import pytest
 from pulumi_workmail import engine_log
 from pulumi_workmail.alias_plan import Record
 from pulumi_workmail.aliases_provider import EntityAliasesProvider
-from pulumi_workmail.base import DECLARED, Declarations
+from pulumi_workmail.claims import DECLARED, Declarations
 from pulumi_workmail.errors import WorkMailProviderError
 from pulumi_workmail.journal import Journal
 from pulumi_workmail.terms import Code

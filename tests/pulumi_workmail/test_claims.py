@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pulumi_workmail import engine_log
-from pulumi_workmail.base import Claims
+from pulumi_workmail.claims import Claims
 from pulumi_workmail.errors import WorkMailProviderError
 
 ORG = "m-0123456789abcdef0123456789abcdef"
