@@ -39,6 +39,7 @@ from .diagnostics import note, warn
 from .diff import diff_alias_props
 from .errors import WorkMailProviderError, problem, undo_failed
 from .journal import NoteKind
+from .secrecy import SECRET_INPUTS, censoring
 from .terms import GONE_CODES, Code, EntityState, EntityType, LiveEntity
 from .validation import ALIAS_INPUT_PROPERTIES, DEFAULT_ON_DELETE, MAX_ALIASES, check_alias_inputs
 
@@ -115,6 +116,8 @@ class EntityAliasesProvider(WorkMailResourceProvider):
         """The inputs, with ``aliases`` what counts of the live ones: all of them when exclusive, else the
         declared ones the entity has (so a declared alias removed by hand shows as drift)."""
         outs = {k: props[k] for k in ALIAS_INPUT_PROPERTIES if props.get(k) is not None}
+        if props.get(SECRET_INPUTS):
+            outs[SECRET_INPUTS] = props[SECRET_INPUTS]
         outs.update(
             aliases=list(live if props.get("exclusive") else among(props.get("aliases") or (), live)),
             resolved_entity_id=entity.id,
@@ -236,6 +239,7 @@ class EntityAliasesProvider(WorkMailResourceProvider):
 
     # ------------------------------------------------------------ engine calls
 
+    @censoring
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         self.claims.declare()
         inputs, failures = check_alias_inputs(news)
@@ -248,6 +252,7 @@ class EntityAliasesProvider(WorkMailResourceProvider):
                 failures.append(("aliases", alias_plan.listed_primary(primary.aliases[0], primary.owner)))
         return CheckResult(inputs, [CheckFailure(prop, reason) for prop, reason in failures])
 
+    @censoring
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         decision = diff_alias_props(olds, news)
         organization, entity_id = olds.get("organization_id"), olds.get("resolved_entity_id")
@@ -279,6 +284,7 @@ class EntityAliasesProvider(WorkMailResourceProvider):
                 note(f"{self._label(olds)}: {'; '.join(changes)}.")
         return self._diff_result(decision)
 
+    @censoring
     def create(self, props: dict[str, Any]) -> CreateResult:
         wm, deadline, _, entity = self._found(props)
         self._declare(wm.organization_id, entity.id, props)
@@ -324,6 +330,7 @@ class EntityAliasesProvider(WorkMailResourceProvider):
             )
         return earlier
 
+    @censoring
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         olds = self._complete(_id, olds)
         self._recorded(olds)
@@ -370,14 +377,15 @@ class EntityAliasesProvider(WorkMailResourceProvider):
                 return self._gone(id_, by_id, entity)
             warn(f"{entity.label()} in organization {wm.organization_id} is {entity.state}: it has no aliases.")
             live = ()
-        outs = {k: v for k, v in props.items() if not k.startswith("__") and v is not None}
+        outs = {k: v for k, v in props.items() if (not k.startswith("__") or k == SECRET_INPUTS) and v is not None}
         # A get's record declares nothing: every alias counts.
         every = props.get("exclusive") or not is_declared(props)
         counted = live if every else among(props.get("aliases") or (), live)
         outs["aliases"] = list(counted)
-        inputs = {k: outs[k] for k in ALIAS_INPUT_PROPERTIES if outs.get(k) is not None}
+        inputs = {k: outs[k] for k in (*ALIAS_INPUT_PROPERTIES, SECRET_INPUTS) if outs.get(k) is not None}
         return ReadResult(id_, outs, inputs)
 
+    @censoring
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         self._recorded(props)
         if props.get("on_delete", DEFAULT_ON_DELETE) == "retain":

@@ -24,6 +24,7 @@ from .diagnostics import note, warn
 from .diff import DiffDecision
 from .errors import WorkMailProviderError, problem
 from .journal import NoteKind
+from .secrecy import censoring
 from .settings import Settings, StackConfig
 from .terms import GONE_CODES, Code, EntityState, EntityType, LiveEntity
 from .validation import DEFAULT_WAIT_TIMEOUT_SECONDS, EntityRef
@@ -175,6 +176,7 @@ class WorkMailResourceProvider(ResourceProvider):
         if props.get("organization_id") and props.get("resolved_entity_id"):
             self.settings.journal.forget(props["organization_id"], props["resolved_entity_id"], self.note_kind)
 
+    @censoring
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """The record completed from the id where it lacks fields (a ``get`` gives the id alone), its create's
         journal note forgotten, and its entity claimed unless a ``get`` only reads it; then ``_read_live``."""

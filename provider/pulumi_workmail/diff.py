@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .secrecy import SECRET_INPUTS
 from .validation import DEFAULT_ON_DELETE, DEFAULT_WAIT_TIMEOUT_SECONDS, is_unknown
 
 __all__ = ["REPLACE_PROPERTIES", "DiffDecision", "diff_alias_props", "diff_props"]
@@ -56,7 +57,9 @@ def _names_same_entity(olds: Mapping[str, Any], new: object) -> bool:
 
 
 def diff_props(olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffDecision:
-    """Compare old outputs with checked inputs; ``__*`` and output-only keys are never compared.
+    """Compare old outputs with checked inputs; output-only keys and ``__*`` ones are never compared, but
+    for which inputs are secret (``SECRET_INPUTS``, absent the same as none): a change there is an update
+    with no WorkMail call, for the outputs to record it (delete and refresh see only those).
 
     - ``email`` is compared case-insensitively (WorkMail addresses are), so a case change is no diff.
     - ``entity_id`` replaces only if the new value names another entity; switching ``alice`` to her id or
@@ -78,6 +81,11 @@ def _same_addresses(old: object, new: object) -> bool:
     if any(not isinstance(a, str) for a in (*old, *new)):  # an unknown entry (preview)
         return False
     return {a.lower() for a in old} == {a.lower() for a in new}
+
+
+def _secret_names(props: Mapping[str, Any]) -> frozenset[str]:
+    names = props.get(SECRET_INPUTS)
+    return frozenset(n for n in names if isinstance(n, str)) if isinstance(names, (list, tuple)) else frozenset()
 
 
 def _decide(olds: Mapping[str, Any], news: Mapping[str, Any], compared: tuple[str, ...]) -> DiffDecision:
@@ -102,6 +110,8 @@ def _decide(olds: Mapping[str, Any], news: Mapping[str, Any], compared: tuple[st
             changed.append(name)
             if replace:
                 replaces.append(name)
+    if _secret_names(olds) != _secret_names(news):
+        changed.append(SECRET_INPUTS)
     return DiffDecision(
         changes=bool(changed),
         replaces=tuple(replaces),

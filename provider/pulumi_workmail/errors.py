@@ -24,6 +24,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+from .secrecy import censor
 from .terms import Code
 
 
@@ -34,10 +35,11 @@ def one_line(text: str) -> str:
 
 
 class WorkMailProviderError(Exception):
-    """An expected failure whose message is complete without a traceback (and is always one line)."""
+    """An expected failure whose message is complete without a traceback (and is always one line, quoting
+    no secret address: ``secrecy.censor``)."""
 
     def __init__(self, message: str, *, code: str | None = None, retryable: bool = False) -> None:
-        message = one_line(message)
+        message = censor(one_line(message))
         super().__init__(message)
         self.message = message
         self.code = code

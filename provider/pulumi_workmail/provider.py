@@ -39,6 +39,7 @@ from .deadline import Deadline, transient
 from .diagnostics import note, warn
 from .diff import diff_props
 from .errors import WorkMailProviderError, problem, restore_failed
+from .secrecy import SECRET_INPUTS, censoring
 from .terms import GONE_CODES, Code, EntityState, EntityType, LiveEntity
 from .validation import (
     DEFAULT_ON_DELETE,
@@ -67,6 +68,8 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
     @staticmethod
     def _outputs(props: Mapping[str, Any], entity: LiveEntity, original: str | None) -> dict[str, Any]:
         outs = {k: props[k] for k in INPUT_PROPERTIES if props.get(k) is not None}
+        if props.get(SECRET_INPUTS):
+            outs[SECRET_INPUTS] = props[SECRET_INPUTS]
         outs.update(
             email=entity.email,
             resolved_entity_id=entity.id,
@@ -149,6 +152,7 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
 
     # ------------------------------------------------------------ engine calls
 
+    @censoring
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         self.claims.declare()
         inputs, failures = check_inputs(news)
@@ -167,6 +171,7 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
                 )
         return CheckResult(inputs, [CheckFailure(prop, reason) for prop, reason in failures])
 
+    @censoring
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         decision = diff_props(olds, news)
         organization, entity_id = olds.get("organization_id"), olds.get("resolved_entity_id")
@@ -178,6 +183,7 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
                 DECLARED.move_primary(organization, entity_id, Move(owner(), old, new))
         return self._diff_result(decision)
 
+    @censoring
     def create(self, props: dict[str, Any]) -> CreateResult:
         wm, deadline, ref, entity = self._found(props)
         journal = self.settings.journal
@@ -205,6 +211,7 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
         # killed CLI's orphaned provider finishes it). A later step on this resource shows the state has it.
         return CreateResult(f"{wm.organization_id}/{entity.id}", self._outputs(props, entity, original))
 
+    @censoring
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         olds = self._complete(_id, olds)
         self._recorded(olds)
@@ -247,11 +254,12 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
                 f"{entity.label()} in organization {wm.organization_id} is {entity.state}: it has no primary "
                 "address until it is registered to WorkMail again; the next `pulumi up` fails until then."
             )
-        outs = {k: v for k, v in props.items() if not k.startswith("__")}
+        outs = {k: v for k, v in props.items() if not k.startswith("__") or k == SECRET_INPUTS}
         outs.update(email=entity.email, entity_name=entity.name or props.get("entity_name"))
-        inputs = {k: outs[k] for k in INPUT_PROPERTIES if outs.get(k) is not None}
+        inputs = {k: outs[k] for k in (*INPUT_PROPERTIES, SECRET_INPUTS) if outs.get(k) is not None}
         return ReadResult(id_, outs, inputs)
 
+    @censoring
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         if props.get("on_delete", DEFAULT_ON_DELETE) == "retain":
             self._recorded(props)
