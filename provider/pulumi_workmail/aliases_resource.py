@@ -11,6 +11,7 @@ from pulumi.dynamic import Resource
 
 from .aliases_provider import EntityAliasesProvider
 from .resource import read_options, resource_inputs
+from .secrecy import register_secrets
 
 IMPORT_UNSUPPORTED = (
     "import is not supported (Pulumi cannot import resources of Python dynamic providers). Declare it without "
@@ -126,6 +127,8 @@ class EntityAliases(Resource, module="workmail", name="EntityAliases"):
 
     def _register(self, resource_name: str, inputs: Mapping[str, Any], opts: pulumi.ResourceOptions | None) -> None:
         props = {**dict.fromkeys(_OUTPUTS), **dict.fromkeys(_INPUTS), **inputs}
+        if inputs:  # not a get: its outputs are read, from no input
+            props, opts = register_secrets(props, opts, _WATCHED, _DERIVED)
         Resource.__init__(self, EntityAliasesProvider(), resource_name, props, opts)
 
     @staticmethod
@@ -138,3 +141,6 @@ class EntityAliases(Resource, module="workmail", name="EntityAliases"):
 
 
 _INPUTS = ("organization_id", "entity_id", "aliases", "exclusive", "on_delete", "region", "wait_timeout_seconds")
+# Addresses given as secrets, and the outputs derived from them that Pulumi must then encrypt as well.
+_WATCHED = ("entity_id", "aliases")
+_DERIVED = ("added_aliases", "removed_aliases")

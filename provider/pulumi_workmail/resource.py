@@ -10,6 +10,7 @@ import pulumi
 from pulumi.dynamic import Resource, ResourceProvider
 
 from .provider import EntityPrimaryEmailProvider
+from .secrecy import register_secrets
 
 # Pulumi's engine imports with a Read that carries no inputs, and a Python dynamic provider cannot answer one.
 IMPORT_UNSUPPORTED = (
@@ -170,6 +171,8 @@ class EntityPrimaryEmail(Resource, module="workmail", name="EntityPrimaryEmail")
         opts: pulumi.ResourceOptions | None,
     ) -> None:
         props = {**dict.fromkeys(_OUTPUTS), **dict.fromkeys(_INPUTS), **inputs}
+        if inputs:  # not a get: its outputs are read, from no input
+            props, opts = register_secrets(props, opts, _WATCHED, _DERIVED)
         Resource.__init__(self, provider, resource_name, props, opts)
 
     @staticmethod
@@ -184,3 +187,7 @@ class EntityPrimaryEmail(Resource, module="workmail", name="EntityPrimaryEmail")
 
 
 _INPUTS = ("organization_id", "entity_id", "email", "on_delete", "region", "wait_timeout_seconds")
+# An address given as a secret, and the outputs derived from it that Pulumi must then encrypt as well
+# (an entity_id given as an address is often the primary that original_email records).
+_WATCHED = ("entity_id", "email")
+_DERIVED = ("original_email",)

@@ -38,6 +38,18 @@ EXPORTS: dict[type[pulumi.CustomResource], tuple[str, ...]] = {
 
 
 @dataclass(frozen=True)
+class Secret:
+    """An input the program gives as ``pulumi.Output.secret(value)``."""
+
+    value: Any
+
+
+def program_value(value: Any) -> Any:
+    """A declared input as the program gives it: a ``Secret`` becomes a secret Output."""
+    return pulumi.Output.secret(value.value) if isinstance(value, Secret) else value
+
+
+@dataclass(frozen=True)
 class Declared:
     """One resource of the program: its class, inputs and the declared resources it depends on."""
 
@@ -155,7 +167,8 @@ class Scenario:
                     if declared.deleted_with is not None:
                         options["deleted_with"] = make(declared.deleted_with)
                     opts = pulumi.ResourceOptions(depends_on=depends_on, **options)
-                    resource = declared.kind(name, opts=opts, **declared.props)
+                    props = {key: program_value(value) for key, value in declared.props.items()}
+                    resource = declared.kind(name, opts=opts, **props)
                 for key in EXPORTS[declared.kind] if self.exports is None else ():
                     pulumi.export(f"{name}.{key}", getattr(resource, key))
                 made[name] = resource
