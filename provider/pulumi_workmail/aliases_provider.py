@@ -111,10 +111,15 @@ class EntityAliasesProvider(WorkMailResourceProvider):
     # ----------------------------------------------------------- helpers
 
     @staticmethod
-    def _outputs(props: Mapping[str, Any], entity: LiveEntity, live: Addresses, record: Record) -> dict[str, Any]:
+    def _outputs(
+        props: Mapping[str, Any], entity: LiveEntity, live: Addresses, record: Record, region: str | None
+    ) -> dict[str, Any]:
         """The inputs, with ``aliases`` what counts of the live ones: all of them when exclusive, else the
-        declared ones the entity has (so a declared alias removed by hand shows as drift)."""
+        declared ones the entity has (so a declared alias removed by hand shows as drift), and ``region``
+        where the resource was made (``diff``)."""
         outs = {k: props[k] for k in ALIAS_INPUT_PROPERTIES if props.get(k) is not None}
+        if region:
+            outs["region"] = region
         outs.update(
             aliases=list(live if props.get("exclusive") else among(props.get("aliases") or (), live)),
             resolved_entity_id=entity.id,
@@ -249,7 +254,7 @@ class EntityAliasesProvider(WorkMailResourceProvider):
         return CheckResult(inputs, [CheckFailure(prop, reason) for prop, reason in failures])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        decision = diff_alias_props(olds, news)
+        decision = diff_alias_props(olds, news, region=self._region_now())
         organization, entity_id = olds.get("organization_id"), olds.get("resolved_entity_id")
         if not decision.replaces and organization and entity_id:
             self.claims.claim(organization, entity_id, self._label(olds))  # it stays there
@@ -305,7 +310,8 @@ class EntityAliasesProvider(WorkMailResourceProvider):
         now = addresses(minus(live, step.remove) + step.add)
         restores = props.get("on_delete", DEFAULT_ON_DELETE) != "retain"
         self.claims.took(wm.organization_id, entity.id, record if restores else Record())
-        return CreateResult(f"{wm.organization_id}/{entity.id}", self._outputs(props, entity, now, record))
+        outputs = self._outputs(props, entity, now, record, wm.region_name)
+        return CreateResult(f"{wm.organization_id}/{entity.id}", outputs)
 
     def _earlier(
         self, wm: WorkMail, entity: LiveEntity, declared: Addresses, live: Addresses, exclusive: bool
@@ -334,9 +340,11 @@ class EntityAliasesProvider(WorkMailResourceProvider):
         move = DECLARED.moved_primary(olds["organization_id"], olds["resolved_entity_id"])
         old_primary = _undeclared_old_primary(move, news)
         changed = {"aliases", "exclusive"} & set(diff_alias_props(olds, news).changed)
+        region = news.get("region") or olds.get("region") or self._region_now()  # the same (``diff``)
         if not changed and old_primary is None:  # nothing to call WorkMail for
-            return UpdateResult(self._outputs(news, recorded, addresses(olds.get("aliases") or ()), record))
-        wm = self._workmail(news)
+            outputs = self._outputs(news, recorded, addresses(olds.get("aliases") or ()), record, region)
+            return UpdateResult(outputs)
+        wm = self._workmail({**news, "region": region})
         deadline = self._deadline(news)
         entity = deadline.retry(lambda: wm.read(recorded.type, recorded.id), transient)
         if not entity.enabled:
@@ -353,7 +361,7 @@ class EntityAliasesProvider(WorkMailResourceProvider):
         deadline.restart_backoff()
         self._apply(wm, entity, step, deadline)
         now = addresses(minus(live, step.remove) + step.add)
-        return UpdateResult(self._outputs(news, entity, now, record.after(step)))
+        return UpdateResult(self._outputs(news, entity, now, record.after(step), region))
 
     def _read_live(self, id_: str, props: dict[str, Any], wm: WorkMail, deadline: Deadline, by_id: bool) -> ReadResult:
         recorded = _recorded_entity(props)
@@ -375,6 +383,7 @@ class EntityAliasesProvider(WorkMailResourceProvider):
         every = props.get("exclusive") or not is_declared(props)
         counted = live if every else among(props.get("aliases") or (), live)
         outs["aliases"] = list(counted)
+        outs["region"] = props.get("region") or wm.region_name  # a record from before regions were recorded
         inputs = {k: outs[k] for k in ALIAS_INPUT_PROPERTIES if outs.get(k) is not None}
         return ReadResult(id_, outs, inputs)
 
@@ -389,6 +398,7 @@ class EntityAliasesProvider(WorkMailResourceProvider):
             props = self._complete(_id, props)
         except WorkMailProviderError as error:
             if error.code in GONE_CODES:
+                self._organization_gone(error, "nothing is put back")
                 return  # nothing left to restore
             raise
         successor = self._successor(props)
@@ -407,12 +417,14 @@ class EntityAliasesProvider(WorkMailResourceProvider):
                 self._take_back(wm, entity, alias, deadline, enabled)
         except WorkMailProviderError as error:
             if error.code in GONE_CODES:
+                self._organization_gone(error, "nothing is put back")
                 return  # nothing left to restore
             if error.code == Code.ENTITY_STATE:
                 try:
                     live = enabled.entity_now(deadline)
                 except WorkMailProviderError as reading:
                     if reading.code in GONE_CODES:
+                        self._organization_gone(reading, "nothing is put back")
                         return  # nothing left to restore
                     raise undo_failed(self._label(props), error) from None
                 if live.state is EntityState.DELETED:

@@ -25,7 +25,7 @@ from .diff import DiffDecision
 from .errors import WorkMailProviderError, problem
 from .journal import NoteKind
 from .settings import Settings, StackConfig
-from .terms import GONE_CODES, Code, EntityState, EntityType, LiveEntity
+from .terms import GONE_CODES, ORGANIZATION_GONE_CODES, Code, EntityState, EntityType, LiveEntity
 from .validation import DEFAULT_WAIT_TIMEOUT_SECONDS, EntityRef
 
 
@@ -109,6 +109,16 @@ class WorkMailResourceProvider(ResourceProvider):
         return WorkMail.connect(
             self.pool, props["organization_id"], region, settings.profile, batch_reads=settings.batch_reads
         )
+
+    def _region_now(self) -> str | None:
+        """The region a resource without ``region`` is managed in now: the stack's ``aws:region``,
+        ``AWS_REGION``, else boto3's chain (a profile's region); None where none is set."""
+        settings = self.settings
+        try:
+            region: str | None = self.pool.get(settings.region, settings.profile).client.meta.region_name
+        except Exception:  # no region anywhere, or no such profile: the create fails saying which
+            return settings.region
+        return region
 
     def _deadline(self, props: Mapping[str, Any]) -> Deadline:
         given = props.get("wait_timeout_seconds")
@@ -200,6 +210,8 @@ class WorkMailResourceProvider(ResourceProvider):
         nothing to drop, and the engine would hand the program a read without outputs and no word of why,
         so it fails saying what it looked for."""
         if not by_id:
+            if isinstance(cause, WorkMailProviderError):
+                self._organization_gone(cause, "the stack forgets this resource, so destroy cannot undo its change")
             return ReadResult("", {})
         organization = id_.partition("/")[0]
         if isinstance(cause, LiveEntity):
@@ -209,6 +221,17 @@ class WorkMailResourceProvider(ResourceProvider):
         else:
             why = cause.message
         raise problem(Code.NOTHING_TO_GET, resource=self.resource_type, id=id_, why=why)
+
+    def _organization_gone(self, error: WorkMailProviderError, outcome: str) -> None:
+        """Warn, for a refresh or delete that finds the organization gone and lets the resource go
+        (``outcome``): an entity deleted is ordinary drift, but an organization not found is also what the
+        credentials of another account see, and quietly forgetting would lose what destroy puts back."""
+        if error.code in ORGANIZATION_GONE_CODES:
+            found = error.message.split(";")[0].rstrip(".")  # what WorkMail found, without the error's advice
+            warn(
+                f"{found}: {outcome}. If the organization still exists, these credentials are "
+                f"not the ones this {self.resource_type} was made with; use those before the next `pulumi up`."
+            )
 
     @staticmethod
     def _label(props: Mapping[str, Any]) -> str:

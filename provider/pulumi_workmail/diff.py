@@ -55,21 +55,24 @@ def _names_same_entity(olds: Mapping[str, Any], new: object) -> bool:
     return folded is not None and any(_fold(olds.get(key)) == folded for key in _ENTITY_ALIASES)
 
 
-def diff_props(olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffDecision:
+def diff_props(olds: Mapping[str, Any], news: Mapping[str, Any], *, region: str | None = None) -> DiffDecision:
     """Compare old outputs with checked inputs; ``__*`` and output-only keys are never compared.
 
+    - ``region`` compares where the resource is managed: the old outputs record the region it was made in,
+      and a side without one means ``region`` (the stack's region now). Setting ``region`` to the region
+      in use is no diff; changing the stack's region replaces what it made elsewhere.
     - ``email`` is compared case-insensitively (WorkMail addresses are), so a case change is no diff.
     - ``entity_id`` replaces only if the new value names another entity; switching ``alice`` to her id or
       email is an update with no WorkMail call, so the stored input follows the program.
     - An unknown (preview) value counts as changed, and replaces if the property is a replace key.
     """
-    return _decide(olds, news, _COMPARED)
+    return _decide(olds, news, _COMPARED, region)
 
 
-def diff_alias_props(olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffDecision:
+def diff_alias_props(olds: Mapping[str, Any], news: Mapping[str, Any], *, region: str | None = None) -> DiffDecision:
     """``diff_props`` for ``EntityAliases``: ``aliases`` is compared as a set of addresses without regard to
     case or order (the old outputs hold the aliases the last up or refresh saw)."""
-    return _decide(olds, news, _ALIAS_COMPARED)
+    return _decide(olds, news, _ALIAS_COMPARED, region)
 
 
 def _same_addresses(old: object, new: object) -> bool:
@@ -80,7 +83,9 @@ def _same_addresses(old: object, new: object) -> bool:
     return {a.lower() for a in old} == {a.lower() for a in new}
 
 
-def _decide(olds: Mapping[str, Any], news: Mapping[str, Any], compared: tuple[str, ...]) -> DiffDecision:
+def _decide(
+    olds: Mapping[str, Any], news: Mapping[str, Any], compared: tuple[str, ...], region: str | None
+) -> DiffDecision:
     changed: list[str] = []
     replaces: list[str] = []
     for name in compared:
@@ -92,6 +97,8 @@ def _decide(olds: Mapping[str, Any], news: Mapping[str, Any], compared: tuple[st
             differs = _fold(new) is None or _fold(new) != _fold(old)
         elif name == "aliases":
             differs = not _same_addresses(old, new)
+        elif name == "region":
+            differs = _fold(old or region) != _fold(new or region)
         elif name in _DEFAULTS:
             differs = (_DEFAULTS[name] if old is None else old) != (_DEFAULTS[name] if new is None else new)
         else:

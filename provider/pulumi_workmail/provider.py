@@ -65,8 +65,12 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
     """Sets an entity's primary address in place with UpdatePrimaryEmailAddress."""
 
     @staticmethod
-    def _outputs(props: Mapping[str, Any], entity: LiveEntity, original: str | None) -> dict[str, Any]:
+    def _outputs(
+        props: Mapping[str, Any], entity: LiveEntity, original: str | None, region: str | None
+    ) -> dict[str, Any]:
         outs = {k: props[k] for k in INPUT_PROPERTIES if props.get(k) is not None}
+        if region:  # where it was made, whatever the stack's region is later (``diff``)
+            outs["region"] = region
         outs.update(
             email=entity.email,
             resolved_entity_id=entity.id,
@@ -168,7 +172,7 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
         return CheckResult(inputs, [CheckFailure(prop, reason) for prop, reason in failures])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        decision = diff_props(olds, news)
+        decision = diff_props(olds, news, region=self._region_now())
         organization, entity_id = olds.get("organization_id"), olds.get("resolved_entity_id")
         if not decision.replaces and organization and entity_id:
             self.claims.claim(organization, entity_id, self._label(olds))  # it stays there
@@ -203,21 +207,23 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
         self.claims.took(wm.organization_id, entity.id, original if restores else None)
         # The note stays: the engine may yet die before it saves the state that records this create (or a
         # killed CLI's orphaned provider finishes it). A later step on this resource shows the state has it.
-        return CreateResult(f"{wm.organization_id}/{entity.id}", self._outputs(props, entity, original))
+        outputs = self._outputs(props, entity, original, wm.region_name)
+        return CreateResult(f"{wm.organization_id}/{entity.id}", outputs)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         olds = self._complete(_id, olds)
         self._recorded(olds)
         entity = _recorded_entity(olds)
+        region = news.get("region") or olds.get("region") or self._region_now()  # the same (``diff``)
         if not same(entity.email, news["email"]):
-            wm = self._workmail(news)
+            wm = self._workmail({**news, "region": region})
             deadline = self._deadline(news)
             if self.settings.check_before_update:
                 # Read first, so an address someone set by hand since the last up or refresh is never
                 # overwritten without a word (and one already set as declared is adopted without a write).
                 live = deadline.retry(lambda: wm.read(entity.type, entity.id), transient)
                 if live.enabled and same(live.email, news["email"]):
-                    return UpdateResult(self._outputs(news, live, olds.get("original_email")))
+                    return UpdateResult(self._outputs(news, live, olds.get("original_email"), region))
                 # The original showing again is no news of a hand-made change: it is also what a read shows
                 # while WorkMail has not yet caught up with our own last write.
                 moved = not same(live.email, entity.email) and not same(live.email, olds.get("original_email"))
@@ -230,7 +236,7 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
                 deadline.restart_backoff()
             id_given = EntityRef.parse(news["entity_id"]).id_shaped
             entity = self._set_primary(wm, entity, news["email"], deadline, id_given=id_given)
-        return UpdateResult(self._outputs(news, entity, olds.get("original_email")))
+        return UpdateResult(self._outputs(news, entity, olds.get("original_email"), region))
 
     def _read_live(self, id_: str, props: dict[str, Any], wm: WorkMail, deadline: Deadline, by_id: bool) -> ReadResult:
         try:
@@ -249,6 +255,7 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
             )
         outs = {k: v for k, v in props.items() if not k.startswith("__")}
         outs.update(email=entity.email, entity_name=entity.name or props.get("entity_name"))
+        outs["region"] = props.get("region") or wm.region_name  # a record from before regions were recorded
         inputs = {k: outs[k] for k in INPUT_PROPERTIES if outs.get(k) is not None}
         return ReadResult(id_, outs, inputs)
 
@@ -260,6 +267,7 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
             props = self._complete(_id, props)
         except WorkMailProviderError as error:
             if error.code in GONE_CODES:
+                self._organization_gone(error, "nothing is put back")
                 return  # nothing left to restore
             raise
         self._recorded(props)
@@ -282,6 +290,7 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
             self._restore(wm, props, original)
         except WorkMailProviderError as error:
             if error.code in GONE_CODES:
+                self._organization_gone(error, "nothing is put back")
                 return  # nothing left to restore
             raise restore_failed(self._label(props), original, error) from None
 

@@ -125,7 +125,7 @@ class EntityPrimaryEmail(Resource, module="workmail", name="EntityPrimaryEmail")
     on_delete: pulumi.Output[str]
     """What deleting the resource does: ``restore`` or ``retain``."""
     region: pulumi.Output[str | None]
-    """The organization's region, when the resource sets one."""
+    """The region the resource was made in and is managed in (the input, else the stack's region then)."""
     wait_timeout_seconds: pulumi.Output[float]
     """How long a step waits for WorkMail's eventual consistency, in seconds."""
     resolved_entity_id: pulumi.Output[str]

@@ -98,6 +98,28 @@ def test_same_region_is_no_change() -> None:
 
 
 @pytest.mark.parametrize(
+    ("recorded", "given", "now", "replaced"),
+    [
+        ("us-east-1", None, "eu-west-1", True),  # the stack's region changed: what was made is elsewhere
+        ("us-east-1", None, "us-east-1", False),
+        ("us-east-1", "us-east-1", "us-east-1", False),  # region set to the one in use
+        (None, "us-east-1", "us-east-1", False),  # the same, for a record from before regions were recorded
+        (None, "eu-west-1", "us-east-1", True),
+        ("eu-west-1", None, "us-east-1", True),  # a region the resource set, taken out of the program
+        ("EU-WEST-1", "eu-west-1", "us-east-1", False),
+        (None, None, None, False),
+    ],
+)
+def test_region_compares_where_the_resource_is_managed_with_the_stacks_region_for_one_not_set(
+    recorded: str | None, given: str | None, now: str | None, replaced: bool
+) -> None:
+    for diff in (diff_props, diff_alias_props):
+        decision = diff(olds(region=recorded), news(region=given), region=now)
+        assert decision.replaces == (("region",) if replaced else ()), (diff.__name__, decision)
+        assert ("region" in decision.changed) is replaced
+
+
+@pytest.mark.parametrize(
     "identifier",
     [ALICE_ID, ALICE_ID.upper(), "alice.new@example.com", "ALICE@example.com", "Alice"],
     ids=["id", "id-upper", "live-email", "original-email", "name-case"],
