@@ -115,11 +115,11 @@ class EntityAliasesProvider(WorkMailResourceProvider):
         props: Mapping[str, Any], entity: LiveEntity, live: Addresses, record: Record, region: str | None
     ) -> dict[str, Any]:
         """The inputs, with ``aliases`` what counts of the live ones: all of them when exclusive, else the
-        declared ones the entity has (so a declared alias removed by hand shows as drift), and ``region``
-        where the resource was made (``diff``)."""
+        declared ones the entity has (so a declared alias removed by hand shows as drift), and
+        ``resolved_region`` where the resource was made (``diff``)."""
         outs = {k: props[k] for k in ALIAS_INPUT_PROPERTIES if props.get(k) is not None}
         if region:
-            outs["region"] = region
+            outs["resolved_region"] = region
         outs.update(
             aliases=list(live if props.get("exclusive") else among(props.get("aliases") or (), live)),
             resolved_entity_id=entity.id,
@@ -340,11 +340,11 @@ class EntityAliasesProvider(WorkMailResourceProvider):
         move = DECLARED.moved_primary(olds["organization_id"], olds["resolved_entity_id"])
         old_primary = _undeclared_old_primary(move, news)
         changed = {"aliases", "exclusive"} & set(diff_alias_props(olds, news).changed)
-        region = news.get("region") or olds.get("region") or self._region_now()  # the same (``diff``)
+        region = olds.get("resolved_region") or news.get("region") or olds.get("region") or self._region_now()
         if not changed and old_primary is None:  # nothing to call WorkMail for
             outputs = self._outputs(news, recorded, addresses(olds.get("aliases") or ()), record, region)
             return UpdateResult(outputs)
-        wm = self._workmail({**news, "region": region})
+        wm = self._workmail({**news, "resolved_region": region})  # where it was made (``diff``)
         deadline = self._deadline(news)
         entity = deadline.retry(lambda: wm.read(recorded.type, recorded.id), transient)
         if not entity.enabled:
@@ -383,7 +383,7 @@ class EntityAliasesProvider(WorkMailResourceProvider):
         every = props.get("exclusive") or not is_declared(props)
         counted = live if every else among(props.get("aliases") or (), live)
         outs["aliases"] = list(counted)
-        outs["region"] = props.get("region") or wm.region_name  # a record from before regions were recorded
+        outs["resolved_region"] = props.get("resolved_region") or wm.region_name  # for a record made before it
         inputs = {k: outs[k] for k in ALIAS_INPUT_PROPERTIES if outs.get(k) is not None}
         return ReadResult(id_, outs, inputs)
 

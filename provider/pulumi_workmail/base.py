@@ -105,7 +105,7 @@ class WorkMailResourceProvider(ResourceProvider):
         # pulumi-aws's order: the resource, the stack's aws:region, AWS_REGION, then boto3's own chain
         # (AWS_DEFAULT_REGION, the profile's region).
         settings = self.settings
-        region = props.get("region") or settings.region
+        region = props.get("resolved_region") or props.get("region") or settings.region  # recorded first
         return WorkMail.connect(
             self.pool, props["organization_id"], region, settings.profile, batch_reads=settings.batch_reads
         )

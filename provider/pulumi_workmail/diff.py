@@ -58,9 +58,9 @@ def _names_same_entity(olds: Mapping[str, Any], new: object) -> bool:
 def diff_props(olds: Mapping[str, Any], news: Mapping[str, Any], *, region: str | None = None) -> DiffDecision:
     """Compare old outputs with checked inputs; ``__*`` and output-only keys are never compared.
 
-    - ``region`` compares where the resource is managed: the old outputs record the region it was made in,
-      and a side without one means ``region`` (the stack's region now). Setting ``region`` to the region
-      in use is no diff; changing the stack's region replaces what it made elsewhere.
+    - ``region`` compares where the resource is managed: the old outputs record the region it was made in
+      (``resolved_region``), and a side without one means ``region`` (the stack's region now). Setting
+      ``region`` to the region in use is no diff; changing the stack's region replaces what it made elsewhere.
     - ``email`` is compared case-insensitively (WorkMail addresses are), so a case change is no diff.
     - ``entity_id`` replaces only if the new value names another entity; switching ``alice`` to her id or
       email is an update with no WorkMail call, so the stored input follows the program.
@@ -90,6 +90,8 @@ def _decide(
     replaces: list[str] = []
     for name in compared:
         new, old = news.get(name), olds.get(name)
+        if name == "region":
+            old = olds.get("resolved_region") or old  # where it was made (a record from before may lack it)
         replace = name in REPLACE_PROPERTIES
         if is_unknown(new):
             differs = True

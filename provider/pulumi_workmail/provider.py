@@ -70,7 +70,7 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
     ) -> dict[str, Any]:
         outs = {k: props[k] for k in INPUT_PROPERTIES if props.get(k) is not None}
         if region:  # where it was made, whatever the stack's region is later (``diff``)
-            outs["region"] = region
+            outs["resolved_region"] = region
         outs.update(
             email=entity.email,
             resolved_entity_id=entity.id,
@@ -214,9 +214,9 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
         olds = self._complete(_id, olds)
         self._recorded(olds)
         entity = _recorded_entity(olds)
-        region = news.get("region") or olds.get("region") or self._region_now()  # the same (``diff``)
+        region = olds.get("resolved_region") or news.get("region") or olds.get("region") or self._region_now()
         if not same(entity.email, news["email"]):
-            wm = self._workmail({**news, "region": region})
+            wm = self._workmail({**news, "resolved_region": region})  # where it was made (``diff``)
             deadline = self._deadline(news)
             if self.settings.check_before_update:
                 # Read first, so an address someone set by hand since the last up or refresh is never
@@ -255,7 +255,7 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
             )
         outs = {k: v for k, v in props.items() if not k.startswith("__")}
         outs.update(email=entity.email, entity_name=entity.name or props.get("entity_name"))
-        outs["region"] = props.get("region") or wm.region_name  # a record from before regions were recorded
+        outs["resolved_region"] = props.get("resolved_region") or wm.region_name  # for a record made before it
         inputs = {k: outs[k] for k in INPUT_PROPERTIES if outs.get(k) is not None}
         return ReadResult(id_, outs, inputs)
 

@@ -205,8 +205,8 @@ def test_delete_and_refresh_in_a_region_without_the_organization_say_that_nothin
     world: World, aliases: EntityAliasesProvider, capsys: pytest.CaptureFixture[str]
 ) -> None:
     id_, olds = _created(world, aliases, _props(world, ["x@example.com"], exclusive=True))
-    assert olds["region"] == "us-east-1"
-    elsewhere = {**olds, "region": "eu-west-1"}
+    assert olds["resolved_region"] == "us-east-1"
+    elsewhere = {**olds, "resolved_region": "eu-west-1"}
     assert aliases.read(id_, elsewhere).id == ""
     aliases.delete(id_, elsewhere)
     refreshed, deleted = capsys.readouterr().out.strip().splitlines()

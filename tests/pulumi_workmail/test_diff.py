@@ -114,7 +114,7 @@ def test_region_compares_where_the_resource_is_managed_with_the_stacks_region_fo
     recorded: str | None, given: str | None, now: str | None, replaced: bool
 ) -> None:
     for diff in (diff_props, diff_alias_props):
-        decision = diff(olds(region=recorded), news(region=given), region=now)
+        decision = diff(olds(resolved_region=recorded), news(region=given), region=now)
         assert decision.replaces == (("region",) if replaced else ()), (diff.__name__, decision)
         assert ("region" in decision.changed) is replaced
 

@@ -465,7 +465,7 @@ def test_read_of_an_organization_of_another_region_drops_nothing_quietly(
 ) -> None:
     """Other credentials or a region the stack recorded wrongly look the same as a deleted organization."""
     created = create(world, "alice", "alice.new@example.com")
-    olds = {**olds_of(created), "region": "eu-west-1"}
+    olds = {**olds_of(created), "resolved_region": "eu-west-1"}
     assert world.provider.read(created.id, olds).id == ""
     assert f"Organization {world.org} was not found in region eu-west-1" in capsys.readouterr().out
 
@@ -480,8 +480,8 @@ def test_read_of_a_deleted_entity_drops_it_without_a_warning(world: World, capsy
 def test_read_of_a_record_from_before_regions_were_recorded_records_the_region(world: World) -> None:
     created = create(world, "alice", "alice.new@example.com")
     olds = olds_of(created)
-    assert olds.pop("region") == "us-east-1", "a create records the region it was made in"
-    assert outs_of(world.provider.read(created.id, olds))["region"] == "us-east-1"
+    assert olds.pop("resolved_region") == "us-east-1", "a create records the region it was made in"
+    assert outs_of(world.provider.read(created.id, olds))["resolved_region"] == "us-east-1"
 
 
 def test_read_of_disabled_entity_keeps_it_without_email_and_warns(

@@ -34,8 +34,8 @@ def _workmail(scenario: Scenario) -> tuple[str, set[str]]:
 def test_the_region_a_resource_was_made_in_is_recorded(scenario: Scenario) -> None:
     _declare(scenario)
     scenario.stack.up()
-    assert scenario.resource_outputs("primary")["region"] == "us-east-1"
-    assert scenario.resource_outputs("aliases")["region"] == "us-east-1"
+    assert scenario.resource_outputs("primary")["resolved_region"] == "us-east-1"
+    assert scenario.resource_outputs("aliases")["resolved_region"] == "us-east-1"
 
 
 def test_after_the_stacks_region_changed_refresh_and_destroy_still_find_and_restore_what_was_made(
