@@ -3,8 +3,8 @@
 | engine call | what happens here                                                       | WorkMail requests         |
 |-------------|-------------------------------------------------------------------------|---------------------------|
 | check       | validate, default and sort the inputs (pure)                            | 0                         |
-| diff        | aliases (as a set), exclusive, on_delete → update; organization,        | 0                         |
-|             | region, other entity → replace; a note names what changes (pure)        |                           |
+| diff        | aliases (as a set), exclusive, on_delete → update; organization,        | 0; a new entity_id looked |
+|             | region, other entity → replace; a note names what changes (pure)        | up                        |
 | create      | resolve, list, refuse the primary or the limit, remove and add the rest | resolve + 1 + 1 per alias |
 |             | (+ journal: noted first; what a lost create did, taken from its note)   |                           |
 | update      | read, list, as create; the record of what it changed follows (also for  | 2 + 1 per alias, or 0     |
@@ -254,7 +254,8 @@ class EntityAliasesProvider(WorkMailResourceProvider):
         return CheckResult(inputs, [CheckFailure(prop, reason) for prop, reason in failures])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        decision = diff_alias_props(olds, news, region=self._region_now())
+        entity_now = self._entity_now(olds, news)
+        decision = diff_alias_props(olds, news, region=self._region_now(), entity_now=entity_now)
         organization, entity_id = olds.get("organization_id"), olds.get("resolved_entity_id")
         if not decision.replaces and organization and entity_id:
             self.claims.claim(organization, entity_id, self._label(olds))  # it stays there

@@ -21,7 +21,7 @@ from .client import WorkMail
 from .clients import ClientPool
 from .deadline import Deadline, transient
 from .diagnostics import note, warn
-from .diff import DiffDecision
+from .diff import DiffDecision, names_same_entity
 from .errors import WorkMailProviderError, problem
 from .journal import NoteKind
 from .settings import Settings, StackConfig
@@ -119,6 +119,20 @@ class WorkMailResourceProvider(ResourceProvider):
         except Exception:  # no region anywhere, or no such profile: the create fails saying which
             return settings.region
         return region
+
+    def _entity_now(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> str | None:
+        """For a diff: the id a changed ``entity_id`` names, looked up only where the record cannot tell (one
+        of the entity's aliases, say), so that another name of the same entity is an update and not a
+        replacement that restores and sets the address again. None when not looked up or not found."""
+        new, organization = news.get("entity_id"), olds.get("organization_id")
+        if not isinstance(new, str) or not organization or news.get("organization_id") != organization:
+            return None
+        if names_same_entity(olds, new):
+            return None
+        try:
+            return self._workmail(olds).find(EntityRef.parse(new)).id
+        except (WorkMailProviderError, ValueError):  # not found (the create will say so), or not an identifier
+            return None
 
     def _deadline(self, props: Mapping[str, Any]) -> Deadline:
         given = props.get("wait_timeout_seconds")

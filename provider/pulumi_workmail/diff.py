@@ -13,7 +13,7 @@ from typing import Any
 
 from .validation import DEFAULT_ON_DELETE, DEFAULT_WAIT_TIMEOUT_SECONDS, is_unknown
 
-__all__ = ["REPLACE_PROPERTIES", "DiffDecision", "diff_alias_props", "diff_props"]
+__all__ = ["REPLACE_PROPERTIES", "DiffDecision", "diff_alias_props", "diff_props", "names_same_entity"]
 
 # Moving to another organization, region or entity means managing a different address slot.
 REPLACE_PROPERTIES = ("organization_id", "region", "entity_id")
@@ -49,13 +49,15 @@ def _fold(value: object) -> str | None:
     return value.lower() if isinstance(value, str) else None
 
 
-def _names_same_entity(olds: Mapping[str, Any], new: object) -> bool:
+def names_same_entity(olds: Mapping[str, Any], new: object) -> bool:
     """True when ``new`` is any identifier we already know for the managed entity (id, name or email)."""
     folded = _fold(new)
     return folded is not None and any(_fold(olds.get(key)) == folded for key in _ENTITY_ALIASES)
 
 
-def diff_props(olds: Mapping[str, Any], news: Mapping[str, Any], *, region: str | None = None) -> DiffDecision:
+def diff_props(
+    olds: Mapping[str, Any], news: Mapping[str, Any], *, region: str | None = None, entity_now: str | None = None
+) -> DiffDecision:
     """Compare old outputs with checked inputs; ``__*`` and output-only keys are never compared.
 
     - ``region`` compares where the resource is managed: the old outputs record the region it was made in
@@ -63,16 +65,24 @@ def diff_props(olds: Mapping[str, Any], news: Mapping[str, Any], *, region: str 
       ``region`` to the region in use is no diff; changing the stack's region replaces what it made elsewhere.
     - ``email`` is compared case-insensitively (WorkMail addresses are), so a case change is no diff.
     - ``entity_id`` replaces only if the new value names another entity; switching ``alice`` to her id or
-      email is an update with no WorkMail call, so the stored input follows the program.
+      email is an update with no WorkMail call, so the stored input follows the program. A name the record
+      does not know (one of the entity's aliases) is the same entity when ``entity_now``, the id the
+      provider found it to name, is the recorded one.
     - An unknown (preview) value counts as changed, and replaces if the property is a replace key.
     """
-    return _decide(olds, news, _COMPARED, region)
+    return _decide(olds, news, _COMPARED, region, entity_now)
 
 
-def diff_alias_props(olds: Mapping[str, Any], news: Mapping[str, Any], *, region: str | None = None) -> DiffDecision:
+def diff_alias_props(
+    olds: Mapping[str, Any], news: Mapping[str, Any], *, region: str | None = None, entity_now: str | None = None
+) -> DiffDecision:
     """``diff_props`` for ``EntityAliases``: ``aliases`` is compared as a set of addresses without regard to
     case or order (the old outputs hold the aliases the last up or refresh saw)."""
-    return _decide(olds, news, _ALIAS_COMPARED, region)
+    return _decide(olds, news, _ALIAS_COMPARED, region, entity_now)
+
+
+def _same_id(olds: Mapping[str, Any], entity_id: str | None) -> bool:
+    return entity_id is not None and _fold(entity_id) == _fold(olds.get("resolved_entity_id"))
 
 
 def _same_addresses(old: object, new: object) -> bool:
@@ -84,7 +94,11 @@ def _same_addresses(old: object, new: object) -> bool:
 
 
 def _decide(
-    olds: Mapping[str, Any], news: Mapping[str, Any], compared: tuple[str, ...], region: str | None
+    olds: Mapping[str, Any],
+    news: Mapping[str, Any],
+    compared: tuple[str, ...],
+    region: str | None,
+    entity_now: str | None,
 ) -> DiffDecision:
     changed: list[str] = []
     replaces: list[str] = []
@@ -106,7 +120,7 @@ def _decide(
         else:
             differs = old != new
             if name == "entity_id":
-                replace = not _names_same_entity(olds, new)
+                replace = not names_same_entity(olds, new) and not _same_id(olds, entity_now)
         if differs:
             changed.append(name)
             if replace:

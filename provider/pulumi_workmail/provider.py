@@ -3,7 +3,7 @@
 | engine call | what happens here                                                    | WorkMail requests              |
 |-------------|----------------------------------------------------------------------|--------------------------------|
 | check       | validate and default the inputs (pure)                               | 0                              |
-| diff        | email → update; organization, region, other entity → replace (pure)  | 0                              |
+| diff        | email → update; organization, region, other entity → replace (pure)  | 0; a new entity_id looked up   |
 | create      | resolve, note its primary (+ journal), set ours, read it back        | resolve + write + read back    |
 | update      | read (say so if changed by hand), set, read back; on_delete: nothing | [read +] write + read back, 0  |
 | read        | describe by resolved id and type; gone → dropped; DISABLED → warning | 1                              |
@@ -172,7 +172,7 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
         return CheckResult(inputs, [CheckFailure(prop, reason) for prop, reason in failures])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        decision = diff_props(olds, news, region=self._region_now())
+        decision = diff_props(olds, news, region=self._region_now(), entity_now=self._entity_now(olds, news))
         organization, entity_id = olds.get("organization_id"), olds.get("resolved_entity_id")
         if not decision.replaces and organization and entity_id:
             self.claims.claim(organization, entity_id, self._label(olds))  # it stays there

@@ -270,3 +270,18 @@ def test_another_entity_replaces_and_another_name_of_the_same_one_does_not() -> 
 
 def test_an_unknown_alias_at_preview_counts_as_a_change() -> None:
     assert diff_alias_props(ALIAS_OLDS, {**ALIAS_OLDS, "aliases": ["a@x.com", Unknown()]}).changed == ("aliases",)
+
+
+@pytest.mark.parametrize(
+    ("entity_now", "replaced"),
+    [(ALICE_ID, False), (ALICE_ID.upper(), False), ("87654321-4321-4321-4321-210987654321", True), (None, True)],
+    ids=["same-entity", "same-entity-any-case", "another-entity", "not-looked-up"],
+)
+def test_an_entity_id_the_record_does_not_know_is_the_same_entity_when_it_was_found_to_name_it(
+    entity_now: str | None, replaced: bool
+) -> None:
+    """One of alice's aliases: only a lookup (``entity_now``) tells it names her."""
+    for diff in (diff_props, diff_alias_props):
+        decision = diff(olds(), news(entity_id="al@example.com"), entity_now=entity_now)
+        assert "entity_id" in decision.changed
+        assert ("entity_id" in decision.replaces) is replaced, diff.__name__
