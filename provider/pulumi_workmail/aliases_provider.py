@@ -29,7 +29,7 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from . import _sdk, alias_plan
+from . import _sdk, alias_plan, engine_log
 from .alias_plan import Addresses, AliasPlan, Record, addresses, among, contains, minus
 from .base import WorkMailResourceProvider, is_declared, same
 from .claims import DECLARED, Declaration, Holder, Move, owner
@@ -264,7 +264,10 @@ class EntityAliasesProvider(WorkMailResourceProvider):
             known = isinstance(declared, list) and all(isinstance(a, str) for a in declared)
             move = DECLARED.moved_primary(organization, entity_id)
             changes = []
-            if known and {"aliases", "exclusive"} & set(decision.changed):
+            refreshing = bool(engine_log.current_urn()) and not self.claims.declares()  # a refresh's diff
+            if known and {"aliases", "exclusive"} & set(decision.changed) and refreshing:
+                changes.append(alias_plan.drifted(declared or (), olds.get("aliases") or ()))
+            elif known and {"aliases", "exclusive"} & set(decision.changed):
                 recorded = minus(olds.get("aliases") or (), [move.new] if move else [])  # a primary stays
                 changes.append(
                     alias_plan.previewed(
