@@ -173,6 +173,14 @@ def previewed(declared: Iterable[str], recorded: Iterable[str], *, exclusive: bo
     return text
 
 
+def drifted(declared: Iterable[str], recorded: Iterable[str]) -> str:
+    """What a refresh's diff can name: how the aliases it read differ from the inputs, as drift, for a refresh
+    writes nothing (the next ``pulumi up`` corrects it)."""
+    missing, extra = minus(declared, recorded), minus(recorded, declared)
+    found = _named(("lacks", missing), ("has", extra)) + (" (not declared)" if extra else "")
+    return f"drift: the entity {found}; the next `pulumi up` corrects it" if found else "no drift"
+
+
 def listed_primary(primary: str, primary_owner: str) -> str:
     """The check failure of an address one program declares both as an entity's primary and as its alias."""
     return (

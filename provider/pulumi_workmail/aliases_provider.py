@@ -3,8 +3,8 @@
 | engine call | what happens here                                                       | WorkMail requests         |
 |-------------|-------------------------------------------------------------------------|---------------------------|
 | check       | validate, default and sort the inputs (pure)                            | 0                         |
-| diff        | aliases (as a set), exclusive, on_delete → update; organization,        | 0                         |
-|             | region, other entity → replace; a note names what changes (pure)        |                           |
+| diff        | aliases (as a set), exclusive, on_delete → update; organization,        | 0; a new entity_id looked |
+|             | region, other entity → replace; a note names what changes (pure)        | up                        |
 | create      | resolve, list, refuse the primary or the limit, remove and add the rest | resolve + 1 + 1 per alias |
 |             | (+ journal: noted first; what a lost create did, taken from its note)   |                           |
 | update      | read, list, as create; the record of what it changed follows (also for  | 2 + 1 per alias, or 0     |
@@ -29,7 +29,7 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from . import _sdk, alias_plan
+from . import _sdk, alias_plan, engine_log
 from .alias_plan import Addresses, AliasPlan, Record, addresses, among, contains, minus
 from .base import WorkMailResourceProvider, is_declared, same
 from .claims import DECLARED, Declaration, Holder, Move, owner
@@ -112,12 +112,17 @@ class EntityAliasesProvider(WorkMailResourceProvider):
     # ----------------------------------------------------------- helpers
 
     @staticmethod
-    def _outputs(props: Mapping[str, Any], entity: LiveEntity, live: Addresses, record: Record) -> dict[str, Any]:
+    def _outputs(
+        props: Mapping[str, Any], entity: LiveEntity, live: Addresses, record: Record, region: str | None
+    ) -> dict[str, Any]:
         """The inputs, with ``aliases`` what counts of the live ones: all of them when exclusive, else the
-        declared ones the entity has (so a declared alias removed by hand shows as drift)."""
+        declared ones the entity has (so a declared alias removed by hand shows as drift), and
+        ``resolved_region`` where the resource was made (``diff``)."""
         outs = {k: props[k] for k in ALIAS_INPUT_PROPERTIES if props.get(k) is not None}
         if props.get(SECRET_INPUTS):
             outs[SECRET_INPUTS] = props[SECRET_INPUTS]
+        if region:
+            outs["resolved_region"] = region
         outs.update(
             aliases=list(live if props.get("exclusive") else among(props.get("aliases") or (), live)),
             resolved_entity_id=entity.id,
@@ -254,7 +259,8 @@ class EntityAliasesProvider(WorkMailResourceProvider):
 
     @censoring
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        decision = diff_alias_props(olds, news)
+        entity_now = self._entity_now(olds, news)
+        decision = diff_alias_props(olds, news, region=self._region_now(), entity_now=entity_now)
         organization, entity_id = olds.get("organization_id"), olds.get("resolved_entity_id")
         if not decision.replaces and organization and entity_id:
             self.claims.claim(organization, entity_id, self._label(olds))  # it stays there
@@ -263,7 +269,10 @@ class EntityAliasesProvider(WorkMailResourceProvider):
             known = isinstance(declared, list) and all(isinstance(a, str) for a in declared)
             move = DECLARED.moved_primary(organization, entity_id)
             changes = []
-            if known and {"aliases", "exclusive"} & set(decision.changed):
+            refreshing = bool(engine_log.current_urn()) and not self.claims.declares()  # a refresh's diff
+            if known and {"aliases", "exclusive"} & set(decision.changed) and refreshing:
+                changes.append(alias_plan.drifted(declared or (), olds.get("aliases") or ()))
+            elif known and {"aliases", "exclusive"} & set(decision.changed):
                 recorded = minus(olds.get("aliases") or (), [move.new] if move else [])  # a primary stays
                 changes.append(
                     alias_plan.previewed(
@@ -311,7 +320,8 @@ class EntityAliasesProvider(WorkMailResourceProvider):
         now = addresses(minus(live, step.remove) + step.add)
         restores = props.get("on_delete", DEFAULT_ON_DELETE) != "retain"
         self.claims.took(wm.organization_id, entity.id, record if restores else Record())
-        return CreateResult(f"{wm.organization_id}/{entity.id}", self._outputs(props, entity, now, record))
+        outputs = self._outputs(props, entity, now, record, wm.region_name)
+        return CreateResult(f"{wm.organization_id}/{entity.id}", outputs)
 
     def _earlier(
         self, wm: WorkMail, entity: LiveEntity, declared: Addresses, live: Addresses, exclusive: bool
@@ -341,9 +351,11 @@ class EntityAliasesProvider(WorkMailResourceProvider):
         move = DECLARED.moved_primary(olds["organization_id"], olds["resolved_entity_id"])
         old_primary = _undeclared_old_primary(move, news)
         changed = {"aliases", "exclusive"} & set(diff_alias_props(olds, news).changed)
+        region = olds.get("resolved_region") or news.get("region") or olds.get("region") or self._region_now()
         if not changed and old_primary is None:  # nothing to call WorkMail for
-            return UpdateResult(self._outputs(news, recorded, addresses(olds.get("aliases") or ()), record))
-        wm = self._workmail(news)
+            outputs = self._outputs(news, recorded, addresses(olds.get("aliases") or ()), record, region)
+            return UpdateResult(outputs)
+        wm = self._workmail({**news, "resolved_region": region})  # where it was made (``diff``)
         deadline = self._deadline(news)
         entity = deadline.retry(lambda: wm.read(recorded.type, recorded.id), transient)
         if not entity.enabled:
@@ -360,7 +372,7 @@ class EntityAliasesProvider(WorkMailResourceProvider):
         deadline.restart_backoff()
         self._apply(wm, entity, step, deadline)
         now = addresses(minus(live, step.remove) + step.add)
-        return UpdateResult(self._outputs(news, entity, now, record.after(step)))
+        return UpdateResult(self._outputs(news, entity, now, record.after(step), region))
 
     def _read_live(self, id_: str, props: dict[str, Any], wm: WorkMail, deadline: Deadline, by_id: bool) -> ReadResult:
         recorded = _recorded_entity(props)
@@ -382,6 +394,7 @@ class EntityAliasesProvider(WorkMailResourceProvider):
         every = props.get("exclusive") or not is_declared(props)
         counted = live if every else among(props.get("aliases") or (), live)
         outs["aliases"] = list(counted)
+        outs["resolved_region"] = props.get("resolved_region") or wm.region_name  # for a record made before it
         inputs = {k: outs[k] for k in (*ALIAS_INPUT_PROPERTIES, SECRET_INPUTS) if outs.get(k) is not None}
         return ReadResult(id_, outs, inputs)
 
@@ -397,6 +410,7 @@ class EntityAliasesProvider(WorkMailResourceProvider):
             props = self._complete(_id, props)
         except WorkMailProviderError as error:
             if error.code in GONE_CODES:
+                self._organization_gone(error, "nothing is put back")
                 return  # nothing left to restore
             raise
         successor = self._successor(props)
@@ -415,12 +429,14 @@ class EntityAliasesProvider(WorkMailResourceProvider):
                 self._take_back(wm, entity, alias, deadline, enabled)
         except WorkMailProviderError as error:
             if error.code in GONE_CODES:
+                self._organization_gone(error, "nothing is put back")
                 return  # nothing left to restore
             if error.code == Code.ENTITY_STATE:
                 try:
                     live = enabled.entity_now(deadline)
                 except WorkMailProviderError as reading:
                     if reading.code in GONE_CODES:
+                        self._organization_gone(reading, "nothing is put back")
                         return  # nothing left to restore
                     raise undo_failed(self._label(props), error) from None
                 if live.state is EntityState.DELETED:

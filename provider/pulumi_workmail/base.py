@@ -21,12 +21,12 @@ from .client import WorkMail
 from .clients import ClientPool
 from .deadline import Deadline, transient
 from .diagnostics import note, warn
-from .diff import DiffDecision
+from .diff import DiffDecision, names_same_entity
 from .errors import WorkMailProviderError, problem
 from .journal import NoteKind
 from .secrecy import censoring
 from .settings import Settings, StackConfig
-from .terms import GONE_CODES, Code, EntityState, EntityType, LiveEntity
+from .terms import GONE_CODES, ORGANIZATION_GONE_CODES, Code, EntityState, EntityType, LiveEntity
 from .validation import DEFAULT_WAIT_TIMEOUT_SECONDS, EntityRef
 
 
@@ -106,10 +106,34 @@ class WorkMailResourceProvider(ResourceProvider):
         # pulumi-aws's order: the resource, the stack's aws:region, AWS_REGION, then boto3's own chain
         # (AWS_DEFAULT_REGION, the profile's region).
         settings = self.settings
-        region = props.get("region") or settings.region
+        region = props.get("resolved_region") or props.get("region") or settings.region  # recorded first
         return WorkMail.connect(
             self.pool, props["organization_id"], region, settings.profile, batch_reads=settings.batch_reads
         )
+
+    def _region_now(self) -> str | None:
+        """The region a resource without ``region`` is managed in now: the stack's ``aws:region``,
+        ``AWS_REGION``, else boto3's chain (a profile's region); None where none is set."""
+        settings = self.settings
+        try:
+            region: str | None = self.pool.get(settings.region, settings.profile).client.meta.region_name
+        except Exception:  # no region anywhere, or no such profile: the create fails saying which
+            return settings.region
+        return region
+
+    def _entity_now(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> str | None:
+        """For a diff: the id a changed ``entity_id`` names, looked up only where the record cannot tell (one
+        of the entity's aliases, say), so that another name of the same entity is an update and not a
+        replacement that restores and sets the address again. None when not looked up or not found."""
+        new, organization = news.get("entity_id"), olds.get("organization_id")
+        if not isinstance(new, str) or not organization or news.get("organization_id") != organization:
+            return None
+        if names_same_entity(olds, new):
+            return None
+        try:
+            return self._workmail(olds).find(EntityRef.parse(new)).id
+        except (WorkMailProviderError, ValueError):  # not found (the create will say so), or not an identifier
+            return None
 
     def _deadline(self, props: Mapping[str, Any]) -> Deadline:
         given = props.get("wait_timeout_seconds")
@@ -202,6 +226,8 @@ class WorkMailResourceProvider(ResourceProvider):
         nothing to drop, and the engine would hand the program a read without outputs and no word of why,
         so it fails saying what it looked for."""
         if not by_id:
+            if isinstance(cause, WorkMailProviderError):
+                self._organization_gone(cause, "the stack forgets this resource, so destroy cannot undo its change")
             return ReadResult("", {})
         organization = id_.partition("/")[0]
         if isinstance(cause, LiveEntity):
@@ -211,6 +237,17 @@ class WorkMailResourceProvider(ResourceProvider):
         else:
             why = cause.message
         raise problem(Code.NOTHING_TO_GET, resource=self.resource_type, id=id_, why=why)
+
+    def _organization_gone(self, error: WorkMailProviderError, outcome: str) -> None:
+        """Warn, for a refresh or delete that finds the organization gone and lets the resource go
+        (``outcome``): an entity deleted is ordinary drift, but an organization not found is also what the
+        credentials of another account see, and quietly forgetting would lose what destroy puts back."""
+        if error.code in ORGANIZATION_GONE_CODES:
+            found = error.message.split(";")[0].rstrip(".")  # what WorkMail found, without the error's advice
+            warn(
+                f"{found}: {outcome}. If the organization still exists, these credentials are "
+                f"not the ones this {self.resource_type} was made with; use those before the next `pulumi up`."
+            )
 
     @staticmethod
     def _label(props: Mapping[str, Any]) -> str:

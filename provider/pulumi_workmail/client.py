@@ -66,7 +66,8 @@ class WorkMail:
         self.listings = connection.listings
         self.organization_id = organization_id
         self.batch_reads = batch_reads
-        self.region = str(getattr(self.client.meta, "region_name", None) or "the configured region")
+        self.region_name: str | None = getattr(self.client.meta, "region_name", None)  # what the stack records
+        self.region = str(self.region_name or "the configured region")  # how messages name it
         self.endpoint = str(getattr(self.client.meta, "endpoint_url", None) or "")
 
     @classmethod

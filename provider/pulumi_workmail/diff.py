@@ -14,7 +14,7 @@ from typing import Any
 from .secrecy import SECRET_INPUTS
 from .validation import DEFAULT_ON_DELETE, DEFAULT_WAIT_TIMEOUT_SECONDS, is_unknown
 
-__all__ = ["REPLACE_PROPERTIES", "DiffDecision", "diff_alias_props", "diff_props"]
+__all__ = ["REPLACE_PROPERTIES", "DiffDecision", "diff_alias_props", "diff_props", "names_same_entity"]
 
 # Moving to another organization, region or entity means managing a different address slot.
 REPLACE_PROPERTIES = ("organization_id", "region", "entity_id")
@@ -50,29 +50,42 @@ def _fold(value: object) -> str | None:
     return value.lower() if isinstance(value, str) else None
 
 
-def _names_same_entity(olds: Mapping[str, Any], new: object) -> bool:
+def names_same_entity(olds: Mapping[str, Any], new: object) -> bool:
     """True when ``new`` is any identifier we already know for the managed entity (id, name or email)."""
     folded = _fold(new)
     return folded is not None and any(_fold(olds.get(key)) == folded for key in _ENTITY_ALIASES)
 
 
-def diff_props(olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffDecision:
+def diff_props(
+    olds: Mapping[str, Any], news: Mapping[str, Any], *, region: str | None = None, entity_now: str | None = None
+) -> DiffDecision:
     """Compare old outputs with checked inputs; output-only keys and ``__*`` ones are never compared, but
     for which inputs are secret (``SECRET_INPUTS``, absent the same as none): a change there is an update
     with no WorkMail call, for the outputs to record it (delete and refresh see only those).
 
+    - ``region`` compares where the resource is managed: the old outputs record the region it was made in
+      (``resolved_region``), and a side without one means ``region`` (the stack's region now). Setting
+      ``region`` to the region in use is no diff; changing the stack's region replaces what it made elsewhere.
     - ``email`` is compared case-insensitively (WorkMail addresses are), so a case change is no diff.
     - ``entity_id`` replaces only if the new value names another entity; switching ``alice`` to her id or
-      email is an update with no WorkMail call, so the stored input follows the program.
+      email is an update with no WorkMail call, so the stored input follows the program. A name the record
+      does not know (one of the entity's aliases) is the same entity when ``entity_now``, the id the
+      provider found it to name, is the recorded one.
     - An unknown (preview) value counts as changed, and replaces if the property is a replace key.
     """
-    return _decide(olds, news, _COMPARED)
+    return _decide(olds, news, _COMPARED, region, entity_now)
 
 
-def diff_alias_props(olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffDecision:
+def diff_alias_props(
+    olds: Mapping[str, Any], news: Mapping[str, Any], *, region: str | None = None, entity_now: str | None = None
+) -> DiffDecision:
     """``diff_props`` for ``EntityAliases``: ``aliases`` is compared as a set of addresses without regard to
     case or order (the old outputs hold the aliases the last up or refresh saw)."""
-    return _decide(olds, news, _ALIAS_COMPARED)
+    return _decide(olds, news, _ALIAS_COMPARED, region, entity_now)
+
+
+def _same_id(olds: Mapping[str, Any], entity_id: str | None) -> bool:
+    return entity_id is not None and _fold(entity_id) == _fold(olds.get("resolved_entity_id"))
 
 
 def _same_addresses(old: object, new: object) -> bool:
@@ -88,11 +101,19 @@ def _secret_names(props: Mapping[str, Any]) -> frozenset[str]:
     return frozenset(n for n in names if isinstance(n, str)) if isinstance(names, (list, tuple)) else frozenset()
 
 
-def _decide(olds: Mapping[str, Any], news: Mapping[str, Any], compared: tuple[str, ...]) -> DiffDecision:
+def _decide(
+    olds: Mapping[str, Any],
+    news: Mapping[str, Any],
+    compared: tuple[str, ...],
+    region: str | None,
+    entity_now: str | None,
+) -> DiffDecision:
     changed: list[str] = []
     replaces: list[str] = []
     for name in compared:
         new, old = news.get(name), olds.get(name)
+        if name == "region":
+            old = olds.get("resolved_region") or old  # where it was made (a record from before may lack it)
         replace = name in REPLACE_PROPERTIES
         if is_unknown(new):
             differs = True
@@ -100,12 +121,14 @@ def _decide(olds: Mapping[str, Any], news: Mapping[str, Any], compared: tuple[st
             differs = _fold(new) is None or _fold(new) != _fold(old)
         elif name == "aliases":
             differs = not _same_addresses(old, new)
+        elif name == "region":
+            differs = _fold(old or region) != _fold(new or region)
         elif name in _DEFAULTS:
             differs = (_DEFAULTS[name] if old is None else old) != (_DEFAULTS[name] if new is None else new)
         else:
             differs = old != new
             if name == "entity_id":
-                replace = not _names_same_entity(olds, new)
+                replace = not names_same_entity(olds, new) and not _same_id(olds, entity_now)
         if differs:
             changed.append(name)
             if replace:

@@ -3,7 +3,7 @@
 | engine call | what happens here                                                    | WorkMail requests              |
 |-------------|----------------------------------------------------------------------|--------------------------------|
 | check       | validate and default the inputs (pure)                               | 0                              |
-| diff        | email → update; organization, region, other entity → replace (pure)  | 0                              |
+| diff        | email → update; organization, region, other entity → replace (pure)  | 0; a new entity_id looked up   |
 | create      | resolve, note its primary (+ journal), set ours, read it back        | resolve + write + read back    |
 | update      | read (say so if changed by hand), set, read back; on_delete: nothing | [read +] write + read back, 0  |
 | read        | describe by resolved id and type; gone → dropped; DISABLED → warning | 1                              |
@@ -66,10 +66,14 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
     """Sets an entity's primary address in place with UpdatePrimaryEmailAddress."""
 
     @staticmethod
-    def _outputs(props: Mapping[str, Any], entity: LiveEntity, original: str | None) -> dict[str, Any]:
+    def _outputs(
+        props: Mapping[str, Any], entity: LiveEntity, original: str | None, region: str | None
+    ) -> dict[str, Any]:
         outs = {k: props[k] for k in INPUT_PROPERTIES if props.get(k) is not None}
         if props.get(SECRET_INPUTS):
             outs[SECRET_INPUTS] = props[SECRET_INPUTS]
+        if region:  # where it was made, whatever the stack's region is later (``diff``)
+            outs["resolved_region"] = region
         outs.update(
             email=entity.email,
             resolved_entity_id=entity.id,
@@ -173,7 +177,7 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
 
     @censoring
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        decision = diff_props(olds, news)
+        decision = diff_props(olds, news, region=self._region_now(), entity_now=self._entity_now(olds, news))
         organization, entity_id = olds.get("organization_id"), olds.get("resolved_entity_id")
         if not decision.replaces and organization and entity_id:
             self.claims.claim(organization, entity_id, self._label(olds))  # it stays there
@@ -209,22 +213,24 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
         self.claims.took(wm.organization_id, entity.id, original if restores else None)
         # The note stays: the engine may yet die before it saves the state that records this create (or a
         # killed CLI's orphaned provider finishes it). A later step on this resource shows the state has it.
-        return CreateResult(f"{wm.organization_id}/{entity.id}", self._outputs(props, entity, original))
+        outputs = self._outputs(props, entity, original, wm.region_name)
+        return CreateResult(f"{wm.organization_id}/{entity.id}", outputs)
 
     @censoring
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         olds = self._complete(_id, olds)
         self._recorded(olds)
         entity = _recorded_entity(olds)
+        region = olds.get("resolved_region") or news.get("region") or olds.get("region") or self._region_now()
         if not same(entity.email, news["email"]):
-            wm = self._workmail(news)
+            wm = self._workmail({**news, "resolved_region": region})  # where it was made (``diff``)
             deadline = self._deadline(news)
             if self.settings.check_before_update:
                 # Read first, so an address someone set by hand since the last up or refresh is never
                 # overwritten without a word (and one already set as declared is adopted without a write).
                 live = deadline.retry(lambda: wm.read(entity.type, entity.id), transient)
                 if live.enabled and same(live.email, news["email"]):
-                    return UpdateResult(self._outputs(news, live, olds.get("original_email")))
+                    return UpdateResult(self._outputs(news, live, olds.get("original_email"), region))
                 # The original showing again is no news of a hand-made change: it is also what a read shows
                 # while WorkMail has not yet caught up with our own last write.
                 moved = not same(live.email, entity.email) and not same(live.email, olds.get("original_email"))
@@ -237,7 +243,7 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
                 deadline.restart_backoff()
             id_given = EntityRef.parse(news["entity_id"]).id_shaped
             entity = self._set_primary(wm, entity, news["email"], deadline, id_given=id_given)
-        return UpdateResult(self._outputs(news, entity, olds.get("original_email")))
+        return UpdateResult(self._outputs(news, entity, olds.get("original_email"), region))
 
     def _read_live(self, id_: str, props: dict[str, Any], wm: WorkMail, deadline: Deadline, by_id: bool) -> ReadResult:
         try:
@@ -256,6 +262,7 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
             )
         outs = {k: v for k, v in props.items() if not k.startswith("__") or k == SECRET_INPUTS}
         outs.update(email=entity.email, entity_name=entity.name or props.get("entity_name"))
+        outs["resolved_region"] = props.get("resolved_region") or wm.region_name  # for a record made before it
         inputs = {k: outs[k] for k in (*INPUT_PROPERTIES, SECRET_INPUTS) if outs.get(k) is not None}
         return ReadResult(id_, outs, inputs)
 
@@ -268,6 +275,7 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
             props = self._complete(_id, props)
         except WorkMailProviderError as error:
             if error.code in GONE_CODES:
+                self._organization_gone(error, "nothing is put back")
                 return  # nothing left to restore
             raise
         self._recorded(props)
@@ -290,6 +298,7 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
             self._restore(wm, props, original)
         except WorkMailProviderError as error:
             if error.code in GONE_CODES:
+                self._organization_gone(error, "nothing is put back")
                 return  # nothing left to restore
             raise restore_failed(self._label(props), original, error) from None
 

@@ -21,7 +21,7 @@ IMPORT_UNSUPPORTED = (
 )
 
 # Output-only properties, seeded with None so they become attributes (pulumi/pulumi#6678).
-_OUTPUTS = ("resolved_entity_id", "entity_type", "entity_name", "original_email")
+_OUTPUTS = ("resolved_entity_id", "resolved_region", "entity_type", "entity_name", "original_email")
 
 
 def resource_inputs(
@@ -126,11 +126,13 @@ class EntityPrimaryEmail(Resource, module="workmail", name="EntityPrimaryEmail")
     on_delete: pulumi.Output[str]
     """What deleting the resource does: ``restore`` or ``retain``."""
     region: pulumi.Output[str | None]
-    """The organization's region, when the resource sets one."""
+    """The region, when the resource sets one (``resolved_region`` is where it is managed)."""
     wait_timeout_seconds: pulumi.Output[float]
     """How long a step waits for WorkMail's eventual consistency, in seconds."""
     resolved_entity_id: pulumi.Output[str]
     """The entity's id, whatever ``entity_id`` named it by."""
+    resolved_region: pulumi.Output[str]
+    """The region the resource was made in and is managed in: ``region``, else the stack's region then."""
     entity_type: pulumi.Output[str]
     """``USER``, ``GROUP`` or ``RESOURCE``."""
     entity_name: pulumi.Output[str]

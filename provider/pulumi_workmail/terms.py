@@ -79,6 +79,8 @@ class Code(str, Enum):
 CONSISTENCY_CODES = frozenset({Code.ENTITY_STATE, Code.MAIL_DOMAIN_STATE})
 # A read that finds one of these knows the entity is gone for good.
 GONE_CODES = frozenset({Code.ENTITY_NOT_FOUND, Code.ORGANIZATION_NOT_FOUND, Code.ORGANIZATION_STATE})
+# Of those, the ones that are also what other credentials (another account) would see: never dropped quietly.
+ORGANIZATION_GONE_CODES = frozenset({Code.ORGANIZATION_NOT_FOUND, Code.ORGANIZATION_STATE})
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,9 @@ def _parser() -> argparse.ArgumentParser:
         help=f"close a connection that sends nothing for this many seconds (default {REQUEST_TIMEOUT_SECONDS:g})",
     )
     parser.add_argument(
-        "--region", default=DEFAULT_REGION, help=f"the region in ARNs and DNS records (default {DEFAULT_REGION})"
+        "--region",
+        default=DEFAULT_REGION,
+        help=f"the region seeded organizations live in, as their ARNs and DNS records say (default {DEFAULT_REGION})",
     )
     parser.add_argument(
         "--account-id", default=DEFAULT_ACCOUNT_ID, help=f"the account id in ARNs (default {DEFAULT_ACCOUNT_ID})"

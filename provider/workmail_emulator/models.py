@@ -7,6 +7,7 @@ the rules that change them live in the per-area modules, the lock and the lookup
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ MAX_ORGANIZATIONS = 100
 MAX_DOMAINS = 1000
 # Where the emulated service says it runs: in its ARNs and its mail domains' DNS records.
 DEFAULT_REGION = "us-east-1"
+REGION = re.compile(r"[a-z]{2}(-[a-z0-9]+)+")  # a region name's shape, e.g. eu-west-1
 DEFAULT_ACCOUNT_ID = "123456789012"
 
 Params = dict[str, Any]
@@ -154,6 +156,8 @@ class Organization:
     completed: float | None = None
     pending_describes: int = 0
     directory_id: str | None = None
+    # The region it lives in: requests signed for another region do not find it. None: the emulator's own.
+    region: str | None = None
 
     def arn(self, region: str, account_id: str) -> str:
         return f"arn:aws:workmail:{region}:{account_id}:organization/{self.id}"

@@ -26,8 +26,10 @@ class OrganizationOperations(State):
         directory_id: str | None = None,
         enable_interoperability: bool | None = None,
         client_token: str | None = None,
+        region: str | None = None,
     ) -> str:
-        """The new organization's id (or, for a client token seen before, the id it created)."""
+        """The new organization's id (or, for a client token seen before, the id it created), in ``region``
+        (None: the emulator's)."""
         if client_token and client_token in self.client_tokens:
             return self.client_tokens[client_token]
         if enable_interoperability and not directory_id:
@@ -42,6 +44,7 @@ class OrganizationOperations(State):
             self._check_domain_free(name, None)
         org = self._new_org(new_org_id(), alias)
         org.directory_id = directory_id
+        org.region = None if region in (None, self.region) else region
         for name in domain_names:
             org.domains[name.lower()] = Domain(name.lower())
         if self.settings.activation_describes:
@@ -66,9 +69,11 @@ class OrganizationOperations(State):
         return org, state
 
     def list_organizations(
-        self, *, max_results: int | None = None, next_token: str | None = None
+        self, *, region: str | None = None, max_results: int | None = None, next_token: str | None = None
     ) -> tuple[list[Organization], str | None]:
-        return self._page(list(self.organizations.values()), max_results, next_token, "orgs")
+        """The organizations of ``region`` (None: of every region)."""
+        orgs = [o for o in self.organizations.values() if region is None or self.region_of(o) == region]
+        return self._page(orgs, max_results, next_token, "orgs")
 
     def delete_organization(self, *, organization_id: str, force_delete: bool | None = None) -> Organization:
         """Delete the organization (and with it every entity's addresses); refused while users are enabled

@@ -42,8 +42,9 @@ def parse_body(content_type: str | None, raw: bytes) -> Any:
         raise exc.SerializationException(f"The request body is not valid JSON: {error}") from None
 
 
-def dispatch(backend: Backend, name: str, params: Any) -> tuple[dict[str, Any], bool]:
-    """Validate ``params`` against the model and run the operation; returns (result, changed state)."""
+def dispatch(backend: Backend, name: str, params: Any, region: str | None = None) -> tuple[dict[str, Any], bool]:
+    """Validate ``params`` against the model and run the operation for a request signed for ``region`` (the
+    emulator's own when None); returns (result, changed state)."""
     model = operation(name) if name else None
     implemented = OPERATIONS.get(name)
     if model is None or implemented is None:
@@ -51,7 +52,7 @@ def dispatch(backend: Backend, name: str, params: Any) -> tuple[dict[str, Any], 
     validate(model, params)
     handler, mutating = implemented
     with backend.lock:
-        return handler(WorkMailResponse(backend, params)), mutating
+        return handler(WorkMailResponse(backend, params, region or backend.region)), mutating
 
 
 def encode(body: dict[str, Any]) -> bytes:
@@ -72,9 +73,10 @@ _NAME_FILTERS = {"NamePrefix": "name_prefix", "PrimaryEmailPrefix": "primary_ema
 class WorkMailResponse:
     """One request: its parameters read as typed arguments, and one method per operation answering it."""
 
-    def __init__(self, backend: Backend, params: Params) -> None:
+    def __init__(self, backend: Backend, params: Params, region: str) -> None:
         self.backend = backend
         self.params = params
+        self.region = region  # the region the request is signed for
 
     # ---------------------------------------------------------------- reading parameters
 
@@ -88,7 +90,10 @@ class WorkMailResponse:
         return self.params.get(name)
 
     def _org_id(self) -> str:
-        return self._str("OrganizationId")
+        """The request's organization, which must be one of the region it is signed for."""
+        org_id = self._str("OrganizationId")
+        self.backend.check_region(org_id, self.region)
+        return org_id
 
     def _filters(self, names: dict[str, str]) -> dict[str, Any] | None:
         """The backend's filters, a state filter as the entity state it names (the model checked it is one)."""
@@ -112,15 +117,16 @@ class WorkMailResponse:
             directory_id=self._opt("DirectoryId"),
             enable_interoperability=self._opt("EnableInteroperability"),
             client_token=self._opt("ClientToken"),
+            region=self.region,
         )
         return {"OrganizationId": org_id}
 
     def describe_organization(self) -> Result:
         org, state = self.backend.describe_organization(organization_id=self._org_id())
-        return org.to_dict(state=state, arn=org.arn(self.backend.region, self.backend.account_id))
+        return org.to_dict(state=state, arn=org.arn(self.backend.region_of(org), self.backend.account_id))
 
     def list_organizations(self) -> Result:
-        page, token = self.backend.list_organizations(**self._pages())
+        page, token = self.backend.list_organizations(region=self.region, **self._pages())
         return _listing("OrganizationSummaries", [o.to_summary_dict() for o in page], token)
 
     def delete_organization(self) -> Result:
@@ -135,7 +141,7 @@ class WorkMailResponse:
 
     def get_mail_domain(self) -> Result:
         org, domain = self.backend.get_mail_domain(organization_id=self._org_id(), domain_name=self._str("DomainName"))
-        return domain.to_dict(default=org.is_default(domain), region=self.backend.region)
+        return domain.to_dict(default=org.is_default(domain), region=self.backend.region_of(org))
 
     def list_mail_domains(self) -> Result:
         org, page, token = self.backend.list_mail_domains(organization_id=self._org_id(), **self._pages())

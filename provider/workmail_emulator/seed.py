@@ -9,7 +9,7 @@ import uuid
 from typing import Any
 
 from . import exceptions as exc
-from .models import Domain, Entity, Organization, Result, new_org_id, new_resource_id, now
+from .models import REGION, Domain, Entity, Organization, Result, new_org_id, new_resource_id, now
 from .persistence import Persistence
 from .shapes import matches
 from .terms import EntityState, EntityType, OrganizationState, ResourceType, UserRole, open_term
@@ -46,8 +46,12 @@ class Seeding(Persistence):
         org_id = spec.get("id") or new_org_id()
         if not matches("OrganizationId", org_id) or org_id in self.organizations:
             raise ValueError(f"organization id {org_id!r} is malformed or taken")
+        region = spec.get("region")
+        if region is not None and not (isinstance(region, str) and REGION.fullmatch(region)):
+            raise ValueError(f"organization region {region!r} is not a region name like eu-west-1")
         org = self._new_org(org_id, alias)
         org.state = open_term(OrganizationState, spec.get("state", OrganizationState.ACTIVE))
+        org.region = None if region == self.region else region
         for domain in spec.get("domains", []):
             name = domain["name"].lower()
             if not matches("WorkMailDomainName", name):

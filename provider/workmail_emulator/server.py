@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from . import __version__, sigv4
 from . import exceptions as exc
 from .backend import Backend
-from .models import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
+from .models import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, REGION
 from .responses import dispatch, encode, operation_name, parse_body
 from .settings import Settings
 
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 
 MAX_BODY = 1024 * 1024
 ADMIN_PREFIX = "/_emulator/"
-_REGION = re.compile(r"[a-z]{2}(-[a-z0-9]+)+")
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
 _STATUS_ERRORS = {
     500: "InternalFailure",
@@ -139,7 +138,7 @@ class Emulator:
         and verifies their SigV4 signatures. Given both, keys of either are let in. A connection that sends
         nothing for ``request_timeout`` seconds (a stalled request, an idle keep-alive) is closed.
         ``region`` and ``account_id`` are where the emulated service says it runs (ARNs, DNS records)."""
-        if not _REGION.fullmatch(region):
+        if not REGION.fullmatch(region):
             raise ValueError(f"invalid region {region!r}: lowercase letters, digits and dashes, like us-east-1")
         if not _ACCOUNT_ID.fullmatch(account_id):
             raise ValueError(f"invalid account id {account_id!r}: an AWS account id is 12 digits")
@@ -475,7 +474,8 @@ class _Handler(BaseHTTPRequestHandler):
             emulator.check_auth("POST", self.path, self.headers, raw)
             params = parse_body(self.headers.get("Content-Type"), raw)
             with emulator.writing():
-                result, mutating = dispatch(emulator.backend, name, params)
+                region = sigv4.signing_region(self.headers.get("Authorization"))
+                result, mutating = dispatch(emulator.backend, name, params, region)
                 if mutating:
                     emulator.backend.notify_changed()
         except StateFileError as error:

@@ -63,6 +63,12 @@ def access_key_id(header: str | None) -> str | None:
     return match.group(1) if match else None
 
 
+def signing_region(header: str | None) -> str | None:
+    """The region a SigV4 ``Authorization`` header's credential scope names, None when it names none."""
+    match = re.match(ALGORITHM + r"\s+Credential=[^/\s,]+/[^/\s,]+/([^/\s,]+)/", header or "")
+    return match.group(1) if match else None
+
+
 def parse_authorization(header: str) -> Authorization:
     """Split the header into its parts; a missing or malformed part is AWS's IncompleteSignatureException."""
     rest = header[len(ALGORITHM) :] if header.startswith(ALGORITHM) else ""

@@ -82,6 +82,16 @@ class State:
         self.organizations[org_id] = org
         return org
 
+    def region_of(self, org: Organization) -> str:
+        return org.region or self.region
+
+    def check_region(self, org_id: str, region: str) -> None:
+        """An organization of another region is not there for a request signed for ``region``, as each AWS
+        region is a service of its own."""
+        org = self.organizations.get(org_id)
+        if org is not None and self.region_of(org) != region:
+            raise exc.OrganizationNotFoundException(f"Organization {org_id} does not exist.")
+
     def _org(self, org_id: str, *, active: bool = True) -> Organization:
         org = self.organizations.get(org_id)
         if org is None:

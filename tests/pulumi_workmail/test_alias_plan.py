@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from pulumi_workmail import alias_plan
 from pulumi_workmail.alias_plan import (
     AliasPlan,
     Record,
@@ -197,3 +198,22 @@ def test_a_delete_names_what_its_successor_removed_and_will_put_back() -> None:
         "b@x.example, which it added, was removed by 'l2', whose record counts it as there before, so deleting "
         "'l2' puts it back"
     )
+
+
+@pytest.mark.parametrize(
+    ("declared", "recorded", "text"),
+    [
+        (["a@x.example"], [], "drift: the entity lacks a@x.example; the next `pulumi up` corrects it"),
+        ([], ["b@x.example"], "drift: the entity has b@x.example (not declared); the next `pulumi up` corrects it"),
+        (
+            ["a@x.example"],
+            ["B@x.example"],
+            "drift: the entity lacks a@x.example; has B@x.example (not declared); the next `pulumi up` corrects it",
+        ),
+        (["A@x.example"], ["a@x.example"], "no drift"),
+    ],
+)
+def test_a_refresh_names_drift_as_what_the_entity_lacks_and_has_not_as_writes(
+    declared: list[str], recorded: list[str], text: str
+) -> None:
+    assert alias_plan.drifted(declared, recorded) == text

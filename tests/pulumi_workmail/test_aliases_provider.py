@@ -201,6 +201,20 @@ def test_delete_of_a_resource_whose_entity_was_deleted_succeeds_at_once(
     assert world.stats() == {"DeleteAlias": 1, "DescribeUser": 1}
 
 
+def test_delete_and_refresh_in_a_region_without_the_organization_say_that_nothing_is_undone(
+    world: World, aliases: EntityAliasesProvider, capsys: pytest.CaptureFixture[str]
+) -> None:
+    id_, olds = _created(world, aliases, _props(world, ["x@example.com"], exclusive=True))
+    assert olds["resolved_region"] == "us-east-1"
+    elsewhere = {**olds, "resolved_region": "eu-west-1"}
+    assert aliases.read(id_, elsewhere).id == ""
+    aliases.delete(id_, elsewhere)
+    refreshed, deleted = capsys.readouterr().out.strip().splitlines()
+    assert f"Organization {world.org} was not found in region eu-west-1: the stack forgets" in refreshed, refreshed
+    assert "nothing is put back. If the organization still exists" in deleted, deleted
+    assert _live(world, "alice") == ["x@example.com"], "nothing written in the organization's own region"
+
+
 def test_delete_undoes_exactly_what_the_resource_did(world: World, aliases: EntityAliasesProvider) -> None:
     alice = world.id_of("alice")
     world.wm().create_alias(OrganizationId=world.org, EntityId=alice, Alias="other@example.com")

@@ -98,6 +98,28 @@ def test_same_region_is_no_change() -> None:
 
 
 @pytest.mark.parametrize(
+    ("recorded", "given", "now", "replaced"),
+    [
+        ("us-east-1", None, "eu-west-1", True),  # the stack's region changed: what was made is elsewhere
+        ("us-east-1", None, "us-east-1", False),
+        ("us-east-1", "us-east-1", "us-east-1", False),  # region set to the one in use
+        (None, "us-east-1", "us-east-1", False),  # the same, for a record from before regions were recorded
+        (None, "eu-west-1", "us-east-1", True),
+        ("eu-west-1", None, "us-east-1", True),  # a region the resource set, taken out of the program
+        ("EU-WEST-1", "eu-west-1", "us-east-1", False),
+        (None, None, None, False),
+    ],
+)
+def test_region_compares_where_the_resource_is_managed_with_the_stacks_region_for_one_not_set(
+    recorded: str | None, given: str | None, now: str | None, replaced: bool
+) -> None:
+    for diff in (diff_props, diff_alias_props):
+        decision = diff(olds(resolved_region=recorded), news(region=given), region=now)
+        assert decision.replaces == (("region",) if replaced else ()), (diff.__name__, decision)
+        assert ("region" in decision.changed) is replaced
+
+
+@pytest.mark.parametrize(
     "identifier",
     [ALICE_ID, ALICE_ID.upper(), "alice.new@example.com", "ALICE@example.com", "Alice"],
     ids=["id", "id-upper", "live-email", "original-email", "name-case"],
@@ -248,3 +270,18 @@ def test_another_entity_replaces_and_another_name_of_the_same_one_does_not() -> 
 
 def test_an_unknown_alias_at_preview_counts_as_a_change() -> None:
     assert diff_alias_props(ALIAS_OLDS, {**ALIAS_OLDS, "aliases": ["a@x.com", Unknown()]}).changed == ("aliases",)
+
+
+@pytest.mark.parametrize(
+    ("entity_now", "replaced"),
+    [(ALICE_ID, False), (ALICE_ID.upper(), False), ("87654321-4321-4321-4321-210987654321", True), (None, True)],
+    ids=["same-entity", "same-entity-any-case", "another-entity", "not-looked-up"],
+)
+def test_an_entity_id_the_record_does_not_know_is_the_same_entity_when_it_was_found_to_name_it(
+    entity_now: str | None, replaced: bool
+) -> None:
+    """One of alice's aliases: only a lookup (``entity_now``) tells it names her."""
+    for diff in (diff_props, diff_alias_props):
+        decision = diff(olds(), news(entity_id="al@example.com"), entity_now=entity_now)
+        assert "entity_id" in decision.changed
+        assert ("entity_id" in decision.replaces) is replaced, diff.__name__

@@ -448,12 +448,40 @@ def test_read_of_deleted_organization_returns_empty_id(world: World) -> None:
     assert result.id == ""
 
 
-def test_read_of_unknown_organization_returns_empty_id(world: World) -> None:
+def test_read_of_unknown_organization_returns_empty_id(world: World, capsys: pytest.CaptureFixture[str]) -> None:
     created = create(world, "alice", "alice.new@example.com")
     olds = olds_of(created)
     olds["organization_id"] = UNKNOWN_ORG
     result = world.provider.read(f"{UNKNOWN_ORG}/{olds['resolved_entity_id']}", olds)
     assert result.id == ""
+    warning = capsys.readouterr().out
+    assert f"warning: Organization {UNKNOWN_ORG} was not found in region us-east-1" in warning, warning
+    assert "the stack forgets this resource, so destroy cannot undo its change" in warning
+    assert "these credentials are not the ones this EntityPrimaryEmail was made with" in warning
+
+
+def test_read_of_an_organization_of_another_region_drops_nothing_quietly(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Other credentials or a region the stack recorded wrongly look the same as a deleted organization."""
+    created = create(world, "alice", "alice.new@example.com")
+    olds = {**olds_of(created), "resolved_region": "eu-west-1"}
+    assert world.provider.read(created.id, olds).id == ""
+    assert f"Organization {world.org} was not found in region eu-west-1" in capsys.readouterr().out
+
+
+def test_read_of_a_deleted_entity_drops_it_without_a_warning(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    created = create(world, "bob", "bob.new@example.com")
+    delete_user_by_hand(world, "bob")
+    assert world.provider.read(created.id, olds_of(created)).id == ""
+    assert "warning" not in capsys.readouterr().out
+
+
+def test_read_of_a_record_from_before_regions_were_recorded_records_the_region(world: World) -> None:
+    created = create(world, "alice", "alice.new@example.com")
+    olds = olds_of(created)
+    assert olds.pop("resolved_region") == "us-east-1", "a create records the region it was made in"
+    assert outs_of(world.provider.read(created.id, olds))["resolved_region"] == "us-east-1"
 
 
 def test_read_of_disabled_entity_keeps_it_without_email_and_warns(
@@ -536,11 +564,15 @@ def test_delete_when_organization_deleted_succeeds(world: World) -> None:
     world.provider.delete(created.id, olds_of(created))
 
 
-def test_delete_when_organization_unknown_succeeds(world: World) -> None:
+def test_delete_when_organization_unknown_succeeds_and_warns_that_nothing_is_put_back(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
     created = create(world, "alice", "alice.new@example.com")
     olds = olds_of(created)
     olds["organization_id"] = UNKNOWN_ORG
     world.provider.delete(f"{UNKNOWN_ORG}/{olds['resolved_entity_id']}", olds)
+    warning = capsys.readouterr().out
+    assert f"Organization {UNKNOWN_ORG} was not found in region us-east-1: nothing is put back." in warning, warning
 
 
 def test_delete_when_original_now_used_elsewhere_fails_naming_cause_and_retain(world: World) -> None:

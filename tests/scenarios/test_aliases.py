@@ -154,6 +154,10 @@ def test_hand_made_alias_changes_show_on_refresh_and_the_next_up_corrects_them(
     assert scenario.resource_outputs("alice-aliases")["aliases"] == seen, (
         "a hand-added extra counts only when exclusive"
     )
+    alice = f"user alice ({scenario.entity_id('users', 'alice')})"
+    extra = "; has extra@new.example (not declared)" if exclusive else ""
+    drift = f"{alice}: drift: the entity lacks al@new.example{extra}; the next `pulumi up` corrects it."
+    assert drift in refresh.stdout, f"a refresh names drift, not a change it makes:\n{refresh.stdout}"
 
     scenario.reset_stats()
     up = scenario.stack.up()

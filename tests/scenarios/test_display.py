@@ -207,7 +207,7 @@ def test_up_with_refresh_lists_the_refreshs_note_and_the_updates_in_one_diagnost
     assert up.stdout.count("Diagnostics:") == 1, up.stdout
     assert diagnostics(up.stdout) == {
         f"  {ALIASES} (alice-aliases):": [
-            f"    {alice}: adds al@example.com, al@new.example.",
+            f"    {alice}: drift: the entity lacks al@example.com, al@new.example; the next `pulumi up` corrects it.",
             f"    {alice}: adds al@new.example.",
         ]
     }, up.stdout

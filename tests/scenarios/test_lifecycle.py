@@ -88,6 +88,28 @@ def test_switching_name_to_id_is_not_a_replace(scenario: Scenario) -> None:
     assert scenario.writes() == 0
 
 
+@pytest.mark.parametrize("kind", ["primary", "aliases"])
+def test_switching_to_one_of_the_entitys_aliases_is_an_update_not_a_replace(scenario: Scenario, kind: str) -> None:
+    """The record knows the entity's id, name and primary, not its aliases: the diff looks the new name up
+    rather than replace (which would restore the address, then set it again)."""
+    if kind == "primary":
+        scenario.declare("primary", entity_id="alice", email="alice@new.example")
+    else:
+        scenario.declare_aliases("primary", entity_id="alice", aliases=["al@new.example"])
+    scenario.stack.up()
+    if kind == "primary":
+        scenario.declare("primary", entity_id="AL@example.com", email="alice@new.example")
+    else:
+        scenario.declare_aliases("primary", entity_id="AL@example.com", aliases=["al@new.example"])
+    assert scenario.stack.preview().change_summary.get("replace", 0) == 0
+    scenario.reset_stats()
+    up = scenario.stack.up()
+    assert up.summary.resource_changes.get("replace", 0) == 0
+    assert up.summary.resource_changes.get("update") == 1
+    assert scenario.writes() == 0 and not any(scenario.alias_writes().values())
+    assert scenario.resource_outputs("primary")["entity_id"] == "AL@example.com"
+
+
 def test_out_of_band_change_shows_as_drift_and_next_up_restores(scenario: Scenario) -> None:
     scenario.declare("alice-primary", entity_id="alice", email="alice@new.example")
     scenario.stack.up()

@@ -63,10 +63,10 @@ class Server:
         self.first_line = box[0].rstrip("\n")
         return self.first_line
 
-    def client(self, url: str, key: str = "AKIDEMULATOR") -> WorkMailClient:
+    def client(self, url: str, key: str = "AKIDEMULATOR", region: str = "us-east-1") -> WorkMailClient:
         return boto3.session.Session().client(
             "workmail",
-            region_name="us-east-1",
+            region_name=region,
             endpoint_url=url,
             aws_access_key_id=key,
             aws_secret_access_key="secret",
@@ -400,7 +400,7 @@ def test_unknown_setting_on_command_line_fails(spawn: Callable[..., Server]) -> 
 def test_region_and_account_id_from_command_line_name_the_arn(spawn: Callable[..., Server]) -> None:
     server = spawn("--port", "0", "--region", "ap-southeast-2", "--account-id", "000011112222")
     url = server.read_url()
-    wm = server.client(url)
+    wm = server.client(url, region="ap-southeast-2")
     org_id = wm.create_organization(Alias="newco")["OrganizationId"]
     assert wm.describe_organization(OrganizationId=org_id)["ARN"].startswith(
         "arn:aws:workmail:ap-southeast-2:000011112222:"
