@@ -126,3 +126,20 @@ def test_addresses_made_secret_later_are_encrypted_by_the_next_up_without_a_work
     assert not leaked(sc, {"topsecret@new.example", "bob@example.com", "asecret@new.example", "al@example.com"})
     assert sc.resource_outputs("bob-primary")[SECRET_INPUTS] == ["email"]
     assert sc.resource_outputs("alice-aliases")[SECRET_INPUTS] == ["aliases"]
+
+
+def test_additional_secret_outputs_added_to_an_unchanged_resource_encrypt_its_old_output(scenario: Scenario) -> None:
+    """A same step: the engine marks the old outputs secret all the same, and so must the offline runner."""
+    sc = scenario
+    sc.declare("bob-primary", entity_id="bob", email="bob@new.example")
+    sc.stack.up()
+    assert leaked(sc, {"bob@example.com"}), "plain to begin with"
+    sc.declare(
+        "bob-primary",
+        entity_id="bob",
+        email="bob@new.example",
+        options={"additional_secret_outputs": ["original_email"]},
+    )
+    up = sc.stack.up()
+    assert not {k: v for k, v in up.summary.resource_changes.items() if k != "same"}, "nothing to update"
+    assert not leaked(sc, {"bob@example.com"}), "original_email encrypted"

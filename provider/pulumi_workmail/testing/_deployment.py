@@ -211,9 +211,12 @@ class Deployment(Operation):
             changed = tuple(_changed_keys(old_inputs, checked.inputs))
         new_inputs = wrap_secrets(checked.inputs, secret_keys)
         if changes == "none":  # Same step: new inputs, but the old id and outputs (old __provider too)
-            record = options.record(urn, type_, True, id=old.id, inputs=new_inputs, outputs=old.outputs)
+            # The engine marks secret, on every step, the outputs of secret inputs and additional_secret_outputs:
+            # an input made secret, or one named there, encrypts the old output though nothing else changed.
+            outputs = wrap_secrets(_plain(old.outputs), _secret_keys(old.outputs) | output_secrets)
+            record = options.record(urn, type_, True, id=old.id, inputs=new_inputs, outputs=outputs)
             self._step("same", urn, type_, old, record, apply=self._setter(urn, record))
-            return old.id, old.outputs
+            return old.id, outputs
 
         diffs = _changed_keys(old.inputs, new_inputs)
         # replace_on_changes matches the keys the diff named (the engine's ChangedKeys), not the inputs.
