@@ -184,7 +184,10 @@ def test_a_refresh_that_finds_an_alias_removed_by_hand_lists_the_note_of_its_dif
     refresh = sc.stack.refresh()
 
     assert diagnostics(refresh.stdout) == {
-        f"  {ALIASES} (alice-aliases):": [f"    user alice ({user_id(sc, 'alice')}): adds al@new.example."]
+        f"  {ALIASES} (alice-aliases):": [
+            f"    user alice ({user_id(sc, 'alice')}): drift: the entity lacks al@new.example; the next `pulumi up` "
+            "corrects it."
+        ]
     }, refresh.stdout
     assert {k: v for k, v in refresh.summary.resource_changes.items() if v} == {"same": 2, "update": 1}
 
