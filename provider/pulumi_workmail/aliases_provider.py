@@ -269,10 +269,10 @@ class EntityAliasesProvider(WorkMailResourceProvider):
             known = isinstance(declared, list) and all(isinstance(a, str) for a in declared)
             move = DECLARED.moved_primary(organization, entity_id)
             changes = []
-            refreshing = bool(engine_log.current_urn()) and not self.claims.declares()  # a refresh's diff
-            if known and {"aliases", "exclusive"} & set(decision.changed) and refreshing:
+            listed = known and bool({"aliases", "exclusive"} & set(decision.changed))
+            if listed and engine_log.current_urn() and not self.claims.declares():  # a refresh's diff
                 changes.append(alias_plan.drifted(declared or (), olds.get("aliases") or ()))
-            elif known and {"aliases", "exclusive"} & set(decision.changed):
+            elif listed:
                 recorded = minus(olds.get("aliases") or (), [move.new] if move else [])  # a primary stays
                 changes.append(
                     alias_plan.previewed(
@@ -351,7 +351,7 @@ class EntityAliasesProvider(WorkMailResourceProvider):
         move = DECLARED.moved_primary(olds["organization_id"], olds["resolved_entity_id"])
         old_primary = _undeclared_old_primary(move, news)
         changed = {"aliases", "exclusive"} & set(diff_alias_props(olds, news).changed)
-        region = olds.get("resolved_region") or news.get("region") or olds.get("region") or self._region_now()
+        region = self._managed_region(olds, news)
         if not changed and old_primary is None:  # nothing to call WorkMail for
             outputs = self._outputs(news, recorded, addresses(olds.get("aliases") or ()), record, region)
             return UpdateResult(outputs)

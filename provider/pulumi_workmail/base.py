@@ -121,6 +121,11 @@ class WorkMailResourceProvider(ResourceProvider):
             return settings.region
         return region
 
+    def _managed_region(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> str | None:
+        """For an update: the region the resource was made in (the diff replaces it elsewhere), for a record
+        from before regions were recorded the one it names or the stack's now."""
+        return olds.get("resolved_region") or news.get("region") or olds.get("region") or self._region_now()
+
     def _entity_now(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> str | None:
         """For a diff: the id a changed ``entity_id`` names, looked up only where the record cannot tell (one
         of the entity's aliases, say), so that another name of the same entity is an update and not a

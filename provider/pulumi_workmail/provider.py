@@ -221,7 +221,7 @@ class EntityPrimaryEmailProvider(WorkMailResourceProvider):
         olds = self._complete(_id, olds)
         self._recorded(olds)
         entity = _recorded_entity(olds)
-        region = olds.get("resolved_region") or news.get("region") or olds.get("region") or self._region_now()
+        region = self._managed_region(olds, news)
         if not same(entity.email, news["email"]):
             wm = self._workmail({**news, "resolved_region": region})  # where it was made (``diff``)
             deadline = self._deadline(news)
