@@ -112,8 +112,6 @@ def _decide(
     replaces: list[str] = []
     for name in compared:
         new, old = news.get(name), olds.get(name)
-        if name == "region":
-            old = olds.get("resolved_region") or old  # where it was made (a record from before may lack it)
         replace = name in REPLACE_PROPERTIES
         if is_unknown(new):
             differs = True
@@ -121,8 +119,8 @@ def _decide(
             differs = _fold(new) is None or _fold(new) != _fold(old)
         elif name == "aliases":
             differs = not _same_addresses(old, new)
-        elif name == "region":
-            differs = _fold(old or region) != _fold(new or region)
+        elif name == "region":  # where it was made (a record from before may lack it) against where now
+            differs = _fold(olds.get("resolved_region") or old or region) != _fold(new or region)
         elif name in _DEFAULTS:
             differs = (_DEFAULTS[name] if old is None else old) != (_DEFAULTS[name] if new is None else new)
         else:
